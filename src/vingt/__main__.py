@@ -1,0 +1,3 @@
+from vingt.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,88 @@
+"""The ASGI application: routes, error handling, and the lifespan that opens the database."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from vingt.db.changes import ChangeFeed
+from vingt.db.database import open_database
+from vingt.db.url import parse_database_url
+from vingt.errors import ApiError
+from vingt.registry import Registry
+from vingt.rest import records
+from vingt.settings import Settings
+from vingt.sql.dialect import dialect_for
+from vingt.workspaces import app_secret
+
+log = logging.getLogger("vingt")
+
+METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
+
+
+def error_response(exc: ApiError) -> Response:
+    return Response(exc.render(), status_code=exc.status, media_type="application/json")
+
+
+async def rest_endpoint(request: Request) -> Response:
+    try:
+        principal = await request.app.state.registry.authenticate(request.headers.get("authorization"))
+        return await records.handle(request, principal, request.path_params["path"])
+    except ApiError as exc:
+        return error_response(exc)
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(ApiError("INTERNAL_ERROR", "Internal server error"))
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    return error_response(
+        ApiError("ROUTE_NOT_FOUND", f"Cannot {request.method} {request.url.path}", {"path": request.url.path})
+    )
+
+
+async def method_not_allowed(request: Request, exc: Exception) -> Response:
+    return error_response(
+        ApiError("METHOD_NOT_ALLOWED", f"Cannot {request.method} {request.url.path}", {"method": request.method})
+    )
+
+
+async def health(request: Request) -> Response:
+    return Response(b'{"status":"ok"}', media_type="application/json")
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    url = parse_database_url(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        db = open_database(url)
+        await db.start()
+        changes = ChangeFeed(db)
+        await changes.start()
+        dialect = dialect_for(db.kind)
+        app.state.settings = settings
+        app.state.db = db
+        app.state.dialect = dialect
+        app.state.registry = Registry(db, dialect, await app_secret(db), changes)
+        try:
+            yield
+        finally:
+            await changes.close()
+            await db.close()
+
+    return Starlette(
+        routes=[
+            Route("/healthz", health, methods=["GET"]),
+            Route("/rest/{path:path}", rest_endpoint, methods=METHODS),
+        ],
+        exception_handlers={404: not_found, 405: method_not_allowed},
+        lifespan=lifespan,
+    )

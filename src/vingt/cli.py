@@ -1,0 +1,139 @@
+"""The ``vingt`` command: serve, workspace create, apikey create / revoke."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+
+from vingt.db.database import Database, open_database
+from vingt.db.migrate import upgrade
+from vingt.db.url import parse_database_url
+from vingt.settings import DEFAULT_DATABASE_URL
+
+
+def _database_url(arg: str | None) -> str:
+    return arg or os.environ.get("VINGT_DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+def _with_db(url: str, fn: Callable[[Database], Awaitable[Any]]) -> Any:
+    parsed = parse_database_url(url)
+    upgrade(parsed)
+
+    async def run() -> Any:
+        db = open_database(parsed)
+        await db.start()
+        try:
+            return await fn(db)
+        finally:
+            await db.close()
+
+    return asyncio.run(run())
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from vingt.workspaces import create_workspace, first_workspace
+
+    url = _database_url(args.database)
+    os.environ["VINGT_DATABASE_URL"] = url
+
+    async def bootstrap(db: Database) -> None:
+        if await first_workspace(db) is None:
+            workspace_id, key = await create_workspace(db, "Default")
+            print(f"Created workspace 'Default' ({workspace_id}).")
+            print("API key (shown once, keep it):")
+            print(key.token, flush=True)
+
+    _with_db(url, bootstrap)
+    print(f"Vingt listening on http://{args.host}:{args.port} (database {url})", flush=True)
+    uvicorn.run(
+        "vingt.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        loop="uvloop",
+        http="httptools",
+        log_level=os.environ.get("VINGT_LOG_LEVEL", "warning"),
+        access_log=False,
+    )
+    return 0
+
+
+def cmd_workspace_create(args: argparse.Namespace) -> int:
+    from vingt.workspaces import create_workspace
+
+    workspace_id, key = _with_db(_database_url(args.database), lambda db: create_workspace(db, args.name))
+    print(orjson.dumps({"workspaceId": workspace_id, "apiKey": key.token}).decode())
+    return 0
+
+
+def cmd_apikey_create(args: argparse.Namespace) -> int:
+    from vingt.workspaces import create_api_key
+
+    try:
+        key = _with_db(
+            _database_url(args.database), lambda db: create_api_key(db, args.workspace, args.name, args.expires_at)
+        )
+    except (LookupError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(orjson.dumps({"id": key.id, "token": key.token}).decode())
+    return 0
+
+
+def cmd_apikey_revoke(args: argparse.Namespace) -> int:
+    from vingt.workspaces import revoke_api_key
+
+    if not _with_db(_database_url(args.database), lambda db: revoke_api_key(db, args.id)):
+        print(f"error: no active API key {args.id}", file=sys.stderr)
+        return 1
+    print(orjson.dumps({"id": args.id, "revoked": True}).decode())
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="vingt", description="A CRM server that speaks Twenty's API.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--database", help=f"database URL (default $VINGT_DATABASE_URL or {DEFAULT_DATABASE_URL})")
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(fn=cmd_serve)
+
+    ws = sub.add_parser("workspace", help="manage workspaces").add_subparsers(dest="action", required=True)
+    create = ws.add_parser("create", help="create a workspace with its standard objects and an API key")
+    create.add_argument("name")
+    create.add_argument("--database")
+    create.set_defaults(fn=cmd_workspace_create)
+
+    keys = sub.add_parser("apikey", help="manage API keys").add_subparsers(dest="action", required=True)
+    kc = keys.add_parser("create", help="create an API key and print its token")
+    kc.add_argument("--workspace", required=True)
+    kc.add_argument("--name", default="API key")
+    kc.add_argument("--expires-at", dest="expires_at")
+    kc.add_argument("--database")
+    kc.set_defaults(fn=cmd_apikey_create)
+    kr = keys.add_parser("revoke", help="revoke an API key")
+    kr.add_argument("id")
+    kr.add_argument("--database")
+    kr.set_defaults(fn=cmd_apikey_revoke)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.fn(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

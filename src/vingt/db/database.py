@@ -1,0 +1,253 @@
+"""Executing compiled SQL: asyncpg for PostgreSQL, the stdlib ``sqlite3`` module for SQLite.
+
+Both expose the same small surface: ``fetch`` (a read in autocommit) and ``transaction()``
+(a connection inside one transaction with ``fetch`` / ``execute`` / ``executemany``).
+Driver constraint errors are translated into ``IntegrityViolation`` so the engine can name
+the offending field without knowing the driver.
+
+SQLite runs inline on the event loop: its queries take tens of microseconds, far less than
+a thread hop. A transaction never awaits anything that suspends, so two transactions of one
+process cannot interleave on the shared connection; a lock guards the rare case anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import orjson
+
+from vingt.db.url import DatabaseUrl
+
+
+class IntegrityViolation(Exception):
+    def __init__(self, kind: str, column: str | None, constraint: str | None, message: str):
+        super().__init__(message)
+        self.kind = kind  # unique | foreign_key | not_null | check
+        self.column = column
+        self.constraint = constraint
+
+
+class DataError(Exception):
+    """A value the database refused (out of range, bad text for a type)."""
+
+
+Row = Sequence[Any]
+
+
+class Connection:
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        raise NotImplementedError
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        raise NotImplementedError
+
+    async def executemany(self, sql: str, rows: list[Sequence[Any]]) -> None:
+        raise NotImplementedError
+
+
+class Database:
+    kind: str
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        raise NotImplementedError
+
+    def transaction(self) -> Any:
+        raise NotImplementedError
+
+
+# ---- SQLite ---------------------------------------------------------------------------------
+
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (\S+?)\.(\w+)")
+_SQLITE_NOT_NULL = re.compile(r"NOT NULL constraint failed: (\S+?)\.(\w+)")
+
+
+def _sqlite_integrity(exc: sqlite3.IntegrityError) -> IntegrityViolation:
+    msg = str(exc)
+    if m := _SQLITE_UNIQUE.search(msg):
+        column = m.group(2)
+        return IntegrityViolation("unique", "id" if column == "id" else column, None, msg)
+    if m := _SQLITE_NOT_NULL.search(msg):
+        return IntegrityViolation("not_null", m.group(2), None, msg)
+    if "FOREIGN KEY" in msg:
+        return IntegrityViolation("foreign_key", None, None, msg)
+    return IntegrityViolation("check", None, None, msg)
+
+
+class SqliteConnection(Connection):
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        try:
+            return self.conn.execute(sql, params).fetchall()
+        except sqlite3.IntegrityError as exc:
+            raise _sqlite_integrity(exc) from exc
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        try:
+            return self.conn.execute(sql, params).rowcount
+        except sqlite3.IntegrityError as exc:
+            raise _sqlite_integrity(exc) from exc
+
+    async def executemany(self, sql: str, rows: list[Sequence[Any]]) -> None:
+        try:
+            self.conn.executemany(sql, rows)
+        except sqlite3.IntegrityError as exc:
+            raise _sqlite_integrity(exc) from exc
+
+
+def connect_sqlite(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 10000")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA case_sensitive_like = ON")
+    return conn
+
+
+class SqliteDatabase(Database):
+    kind = "sqlite"
+
+    def __init__(self, url: DatabaseUrl):
+        self.path = url.path
+        self.conn: sqlite3.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        self.conn = connect_sqlite(self.path)
+
+    async def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits: a free check for outside changes."""
+        assert self.conn is not None
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        assert self.conn is not None
+        return await SqliteConnection(self.conn).fetch(sql, params)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:
+        assert self.conn is not None
+        async with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield SqliteConnection(self.conn)
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
+
+
+# ---- PostgreSQL -----------------------------------------------------------------------------
+
+
+def _pg_integrity(exc: Exception) -> IntegrityViolation:
+    import asyncpg
+
+    constraint = getattr(exc, "constraint_name", None)
+    column = getattr(exc, "column_name", None)
+    if isinstance(exc, asyncpg.UniqueViolationError):
+        kind = "unique"
+        detail = getattr(exc, "detail", "") or ""
+        m = re.search(r'Key \("?([^")]+)"?\)=', detail)
+        if m:
+            column = m.group(1)
+    elif isinstance(exc, asyncpg.ForeignKeyViolationError):
+        kind = "foreign_key"
+    elif isinstance(exc, asyncpg.NotNullViolationError):
+        kind = "not_null"
+    else:
+        kind = "check"
+    return IntegrityViolation(kind, column, constraint, str(exc))
+
+
+async def _init_pg_connection(conn: Any) -> None:
+    for typ in ("json", "jsonb"):
+        await conn.set_type_codec(
+            typ, encoder=lambda v: orjson.dumps(v).decode(), decoder=orjson.loads, schema="pg_catalog"
+        )
+
+
+class PgConnection(Connection):
+    def __init__(self, conn: Any):
+        self.conn = conn
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return await _pg_call(self.conn.fetch(sql, *params))
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        status = await _pg_call(self.conn.execute(sql, *params))
+        try:
+            return int(status.rsplit(" ", 1)[-1])
+        except ValueError:
+            return 0
+
+    async def executemany(self, sql: str, rows: list[Sequence[Any]]) -> None:
+        await _pg_call(self.conn.executemany(sql, rows))
+
+
+async def _pg_call(awaitable: Any) -> Any:
+    import asyncpg
+
+    try:
+        return await awaitable
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        raise _pg_integrity(exc) from exc
+    except (asyncpg.DataError, asyncpg.exceptions.InvalidTextRepresentationError) as exc:
+        raise DataError(str(exc)) from exc
+
+
+class PostgresDatabase(Database):
+    kind = "postgresql"
+
+    def __init__(self, url: DatabaseUrl, min_size: int = 2, max_size: int = 10):
+        self.url = url
+        self.pool: Any = None
+        self.min_size = min_size
+        self.max_size = max_size
+
+    async def start(self) -> None:
+        import asyncpg
+
+        self.pool = await asyncpg.create_pool(
+            self.url.raw,
+            min_size=self.min_size,
+            max_size=self.max_size,
+            init=_init_pg_connection,
+            server_settings={"TimeZone": "UTC", "application_name": "vingt"},
+        )
+
+    async def close(self) -> None:
+        if self.pool is not None:
+            await self.pool.close()
+            self.pool = None
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return await _pg_call(self.pool.fetch(sql, *params))
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:
+        async with self.pool.acquire() as conn, conn.transaction():
+            yield PgConnection(conn)
+
+
+def open_database(url: DatabaseUrl) -> Database:
+    if url.kind == "sqlite":
+        return SqliteDatabase(url)
+    return PostgresDatabase(url)

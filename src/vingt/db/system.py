@@ -1,0 +1,106 @@
+"""The system tables: workspaces, API keys, object and field metadata, settings.
+
+They live in the database's default schema and are created and upgraded by Alembic
+(``vingt/migrations``). Timestamps are ISO-8601 strings and JSON is text, so the same
+rows read the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+workspace = sa.Table(
+    "workspace",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("displayName", sa.Text, nullable=False),
+    sa.Column("databaseSchema", sa.Text, nullable=False, unique=True),
+    sa.Column("metadataVersion", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("activationStatus", sa.Text, nullable=False, server_default="ACTIVE"),
+    sa.Column("createdAt", sa.Text, nullable=False),
+    sa.Column("updatedAt", sa.Text, nullable=False),
+    sa.Column("deletedAt", sa.Text),
+)
+
+api_key = sa.Table(
+    "apiKey",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("workspaceId", sa.String(36), sa.ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("expiresAt", sa.Text, nullable=False),
+    sa.Column("revokedAt", sa.Text),
+    sa.Column("createdAt", sa.Text, nullable=False),
+    sa.Column("updatedAt", sa.Text, nullable=False),
+    sa.Index("IDX_API_KEY_WORKSPACE_ID", "workspaceId"),
+)
+
+object_metadata = sa.Table(
+    "objectMetadata",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("workspaceId", sa.String(36), sa.ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("nameSingular", sa.Text, nullable=False),
+    sa.Column("namePlural", sa.Text, nullable=False),
+    sa.Column("labelSingular", sa.Text, nullable=False),
+    sa.Column("labelPlural", sa.Text, nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("icon", sa.Text),
+    sa.Column("shortcut", sa.Text),
+    sa.Column("isCustom", sa.Boolean, nullable=False),
+    sa.Column("isActive", sa.Boolean, nullable=False),
+    sa.Column("isSystem", sa.Boolean, nullable=False),
+    sa.Column("isSearchable", sa.Boolean, nullable=False),
+    sa.Column("isRemote", sa.Boolean, nullable=False),
+    sa.Column("isUIReadOnly", sa.Boolean, nullable=False),
+    sa.Column("isLabelSyncedWithName", sa.Boolean, nullable=False),
+    sa.Column("labelIdentifierFieldMetadataId", sa.String(36)),
+    sa.Column("imageIdentifierFieldMetadataId", sa.String(36)),
+    sa.Column("duplicateCriteria", sa.Text),
+    sa.Column("createdAt", sa.Text, nullable=False),
+    sa.Column("updatedAt", sa.Text, nullable=False),
+    sa.UniqueConstraint("workspaceId", "nameSingular", name="UQ_object_name_singular"),
+    sa.UniqueConstraint("workspaceId", "namePlural", name="UQ_object_name_plural"),
+)
+
+field_metadata = sa.Table(
+    "fieldMetadata",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("workspaceId", sa.String(36), sa.ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False),
+    sa.Column(
+        "objectMetadataId", sa.String(36), sa.ForeignKey("objectMetadata.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("type", sa.Text, nullable=False),
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("icon", sa.Text),
+    sa.Column("position", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("isNullable", sa.Boolean, nullable=False),
+    sa.Column("isUnique", sa.Boolean, nullable=False),
+    sa.Column("isSystem", sa.Boolean, nullable=False),
+    sa.Column("isCustom", sa.Boolean, nullable=False),
+    sa.Column("isActive", sa.Boolean, nullable=False),
+    sa.Column("isUIReadOnly", sa.Boolean, nullable=False),
+    sa.Column("isLabelSyncedWithName", sa.Boolean, nullable=False),
+    sa.Column("defaultValue", sa.Text),
+    sa.Column("options", sa.Text),
+    sa.Column("settings", sa.Text),
+    sa.Column("relationTargetObjectMetadataId", sa.String(36)),
+    sa.Column("relationTargetFieldMetadataId", sa.String(36)),
+    sa.Column("morphId", sa.String(36)),
+    sa.Column("createdAt", sa.Text, nullable=False),
+    sa.Column("updatedAt", sa.Text, nullable=False),
+    sa.UniqueConstraint("objectMetadataId", "name", name="UQ_field_name"),
+    sa.Index("IDX_field_workspace", "workspaceId"),
+)
+
+key_value = sa.Table(
+    "keyValue",
+    metadata,
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)

@@ -1,0 +1,352 @@
+"""Plans → SQL text, compiled once per plan shape and catalog version.
+
+A page read is one statement: the filtered, ordered, keyset-sought rows, each rendered to
+JSON by the database, with relations embedded through correlated subqueries (one per
+relation field, whatever the page size), and the total count as a scalar subquery.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.sql.elements import ColumnElement
+
+from vingt.engine.planner import ONE_TO_MANY_LIMIT, readable_fields
+from vingt.engine.plans import BoolPred, CountPlan, Pred, ReadPlan, Selection, Sort, Where
+from vingt.metadata.model import Catalog, FieldMeta, ObjectMeta
+from vingt.metadata.types import Storage
+from vingt.sql.dialect import Dialect
+from vingt.sql.tables import tables
+
+
+@dataclass(frozen=True)
+class Compiled:
+    sql: str
+    slots: tuple[int, ...]  # the slot of each positional parameter
+
+    def params(self, values: list[Any]) -> list[Any]:
+        return [values[s] for s in self.slots]
+
+
+def _slot(n: int) -> Any:
+    return sa.bindparam(f"s{n}")
+
+
+def finish(dialect: Dialect, stmt: Any) -> Compiled:
+    sql, names = dialect.compile(stmt)
+    if any(not n.startswith("s") for n in names):
+        raise AssertionError(f"unexpected bound literal in {names}")
+    return Compiled(sql, tuple(int(n[1:]) for n in names))
+
+
+def cached(catalog: Catalog, dialect: Dialect, key: Any, build: Any) -> Compiled:
+    cache = catalog.derived.setdefault(("sql", dialect.name), {})
+    hit = cache.get(key)
+    if hit is None:
+        hit = cache[key] = finish(dialect, build())
+    return hit  # type: ignore[no-any-return]
+
+
+class _Aliases:
+    def __init__(self) -> None:
+        self.counter = itertools.count()
+
+    def next(self, table: sa.Table) -> Any:
+        return table.alias(f"t{next(self.counter)}")
+
+
+# ---- where ----------------------------------------------------------------------------------
+
+
+def where_sql(dialect: Dialect, t: Any, where: Where) -> ColumnElement[bool]:
+    if isinstance(where, BoolPred):
+        parts = [where_sql(dialect, t, item) for item in where.items]
+        if where.op == "and":
+            return sa.and_(*parts)
+        if where.op == "or":
+            return sa.or_(*parts)
+        return sa.not_(parts[0])
+    return _pred(dialect, t.c[where.column], where)
+
+
+def _pred(dialect: Dialect, col: Any, p: Pred) -> ColumnElement[bool]:
+    k = p.kind
+    if k == "is_null":
+        if p.storage == Storage.TEXT_ARRAY:
+            return sa.or_(col.is_(None), dialect.array_is_empty(col))
+        return col.is_(None)  # type: ignore[no-any-return]
+    if k == "not_null":
+        return col.is_not(None)  # type: ignore[no-any-return]
+    assert p.slot is not None
+    param = _slot(p.slot)
+    if k == "eq":
+        return col == param  # type: ignore[no-any-return]
+    if k == "neq":
+        return col != param  # type: ignore[no-any-return]
+    if k == "gt":
+        return col > param  # type: ignore[no-any-return]
+    if k == "gte":
+        return col >= param  # type: ignore[no-any-return]
+    if k == "lt":
+        return col < param  # type: ignore[no-any-return]
+    if k == "lte":
+        return col <= param  # type: ignore[no-any-return]
+    if k == "in":
+        return dialect.in_list(col, param)
+    if k == "overlaps":
+        return dialect.overlaps(col, param)
+    if k == "like":
+        return col.like(param, escape="\\")  # type: ignore[no-any-return]
+    if k == "ilike":
+        return dialect.ilike(col, param)
+    raise ValueError(f"unknown predicate {k}")
+
+
+def live_rows(t: Any, where: Where | None, include_deleted: bool, dialect: Dialect) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    if where is not None:
+        conds.append(where_sql(dialect, t, where))
+    if not include_deleted:
+        conds.append(t.c.deletedAt.is_(None))
+    return conds
+
+
+# ---- order and seek -------------------------------------------------------------------------
+
+
+def order_sql(t: Any, order: tuple[Sort, ...], reverse: bool = False) -> list[Any]:
+    out = []
+    for s in order:
+        direction = _flip(s.direction) if reverse else s.direction
+        col = t.c[s.column]
+        expr = col.asc() if direction.startswith("Asc") else col.desc()
+        out.append(expr.nulls_first() if direction.endswith("NullsFirst") else expr.nulls_last())
+    return out
+
+
+def _flip(direction: str) -> str:
+    return {
+        "AscNullsFirst": "DescNullsLast",
+        "AscNullsLast": "DescNullsFirst",
+        "DescNullsFirst": "AscNullsLast",
+        "DescNullsLast": "AscNullsFirst",
+    }[direction]
+
+
+def seek_sql(t: Any, table: sa.Table, order: tuple[Sort, ...], cursor_slot: int, reverse: bool) -> ColumnElement[bool]:
+    """Rows strictly after the cursor record in the (possibly reversed) order, NULL-aware:
+    ``k1 after v1 OR (k1 = v1 AND (k2 after v2 OR (…)))``."""
+    cur = table.alias("cursor")
+
+    def value(column: str) -> Any:
+        return sa.select(cur.c[column]).where(cur.c.id == _slot(cursor_slot)).scalar_subquery()
+
+    expr: ColumnElement[bool] | None = None
+    for s in reversed(order):
+        direction = _flip(s.direction) if reverse else s.direction
+        col, v = t.c[s.column], value(s.column)
+        if direction.startswith("Asc"):
+            strictly = col > v
+        else:
+            strictly = col < v
+        if direction.endswith("NullsFirst"):
+            after = sa.or_(sa.and_(v.is_(None), col.is_not(None)), strictly)
+        else:
+            after = sa.or_(sa.and_(v.is_not(None), col.is_(None)), strictly)
+        expr = after if expr is None else sa.or_(after, sa.and_(col.is_not_distinct_from(v), expr))
+    assert expr is not None
+    return expr
+
+
+# ---- record JSON ----------------------------------------------------------------------------
+
+
+def record_json(
+    catalog: Catalog, dialect: Dialect, aliases: _Aliases, t: Any, sel: Selection
+) -> ColumnElement[Any]:
+    obj = catalog.object(sel.object_name)
+    wanted = None if sel.fields is None else set(sel.fields)
+    embedded = dict(sel.relations)
+    pairs: list[tuple[str, ColumnElement[Any]]] = []
+    for f in readable_fields(obj):
+        if f.is_relation:
+            if f.is_many_to_one and (wanted is None or f.name in wanted or f.join_column in wanted):
+                pairs.append((f.join_column, t.c[f.join_column]))
+            if f.name in embedded:
+                pairs.append((f.name, _relation_json(catalog, dialect, aliases, t, obj, f, embedded[f.name])))
+            continue
+        if wanted is not None and f.name not in wanted:
+            continue
+        pairs.append((f.name, _field_json(dialect, t, f)))
+    return dialect.json_build(pairs)
+
+
+def _field_json(dialect: Dialect, t: Any, f: FieldMeta) -> ColumnElement[Any]:
+    cols = f.columns()
+    if f.is_composite:
+        return dialect.json_build(
+            [(c.sub.name, dialect.json_value(t.c[c.name], c.storage)) for c in cols if c.sub is not None]
+        )
+    (c,) = cols
+    return dialect.json_value(t.c[c.name], c.storage)
+
+
+def _relation_json(
+    catalog: Catalog, dialect: Dialect, aliases: _Aliases, parent: Any, obj: ObjectMeta, f: FieldMeta, sel: Selection
+) -> ColumnElement[Any]:
+    assert f.relation is not None
+    target_table = tables(catalog, dialect)[f.relation.target_object]
+    r = aliases.next(target_table)
+    body = record_json(catalog, dialect, aliases, r, sel)
+    if f.is_many_to_one:
+        return (
+            sa.select(body).where(r.c.id == parent.c[f.join_column], r.c.deletedAt.is_(None)).scalar_subquery()
+        )
+    target = catalog.object(f.relation.target_object)
+    inverse = target.field(f.relation.target_field)
+    assert inverse is not None
+    inner = (
+        sa.select(body.label("j"), r.c.id.label("k"))
+        .where(r.c[inverse.join_column] == parent.c.id, r.c.deletedAt.is_(None))
+        .order_by(r.c.id)
+    )
+    inner = _limit(inner, sa.literal_column(str(ONE_TO_MANY_LIMIT)), dialect).subquery(f"{r.name}_rows")
+    if dialect.name == "postgresql":
+        agg = sa.func.coalesce(
+            sa.func.json_agg(aggregate_order_by(inner.c.j, inner.c.k)), sa.literal_column("'[]'::json")
+        )
+    else:
+        agg = dialect.json_agg(inner.c.j)
+    return sa.select(agg).select_from(inner).scalar_subquery()
+
+
+def _limit(stmt: Any, limit: Any, dialect: Dialect) -> Any:
+    stmt = stmt.limit(limit)
+    if dialect.name == "sqlite":
+        # SQLite's compiler pairs LIMIT with a bound OFFSET; pin it to a literal
+        stmt = stmt.offset(sa.literal_column("0"))
+    return stmt
+
+
+# ---- statements -----------------------------------------------------------------------------
+
+
+def compile_read(catalog: Catalog, dialect: Dialect, plan: ReadPlan) -> Compiled:
+    """``SELECT id, <record json>[, total] FROM t WHERE … ORDER BY … LIMIT n``."""
+
+    def build() -> Any:
+        table = tables(catalog, dialect)[plan.object_name]
+        aliases = _Aliases()
+        t = table.alias("r")
+        reverse = plan.seek is not None and plan.seek.direction == "before"
+        cols: list[Any] = [t.c.id, dialect.as_text(record_json(catalog, dialect, aliases, t, plan.selection)).label("j")]
+        if plan.with_total:
+            c = table.alias("c")
+            total = sa.select(sa.func.count()).select_from(c).where(*live_rows(c, plan.where, plan.include_deleted, dialect))
+            cols.append(total.scalar_subquery().label("total"))
+        conds = live_rows(t, plan.where, plan.include_deleted, dialect)
+        if plan.seek is not None:
+            conds.append(seek_sql(t, table, plan.order, plan.seek.slot, reverse))
+        stmt = sa.select(*cols).where(*conds).order_by(*order_sql(t, plan.order, reverse))
+        if plan.limit_slot is not None:
+            stmt = _limit(stmt, _slot(plan.limit_slot), dialect)
+        return stmt
+
+    return cached(catalog, dialect, plan, build)
+
+
+def compile_count(catalog: Catalog, dialect: Dialect, plan: CountPlan) -> Compiled:
+    def build() -> Any:
+        t = tables(catalog, dialect)[plan.object_name].alias("c")
+        return sa.select(sa.func.count()).select_from(t).where(*live_rows(t, plan.where, plan.include_deleted, dialect))
+
+    return cached(catalog, dialect, plan, build)
+
+
+def compile_exists(catalog: Catalog, dialect: Dialect, object_name: str) -> Compiled:
+    """``SELECT id, deletedAt IS NOT NULL FROM t WHERE id = ?`` (slot 0)."""
+
+    def build() -> Any:
+        t = tables(catalog, dialect)[object_name]
+        return sa.select(t.c.id, t.c.deletedAt.is_not(None)).where(t.c.id == _slot(0))
+
+    return cached(catalog, dialect, ("exists", object_name), build)
+
+
+def compile_ids(catalog: Catalog, dialect: Dialect, object_name: str, where: Where | None, include_deleted: bool,
+                only_deleted: bool = False) -> Compiled:
+    """The ids of the rows a filter selects (for mutations by filter)."""
+
+    def build() -> Any:
+        t = tables(catalog, dialect)[object_name]
+        conds = live_rows(t, where, include_deleted or only_deleted, dialect)
+        if only_deleted:
+            conds.append(t.c.deletedAt.is_not(None))
+        return sa.select(t.c.id).where(*conds).order_by(t.c.id)
+
+    return cached(catalog, dialect, ("ids", object_name, where, include_deleted, only_deleted), build)
+
+
+def compile_insert(catalog: Catalog, dialect: Dialect, object_name: str) -> tuple[Compiled, tuple[str, ...]]:
+    """An INSERT of every column, and the column order its parameters follow."""
+    table = tables(catalog, dialect)[object_name]
+    names = tuple(c.key for c in table.columns)
+
+    def build() -> Any:
+        return sa.insert(table).values({n: _slot(i) for i, n in enumerate(names)})
+
+    return cached(catalog, dialect, ("insert", object_name), build), names
+
+
+def compile_update(catalog: Catalog, dialect: Dialect, object_name: str, columns: tuple[str, ...],
+                   live_only: bool) -> Compiled:
+    """``UPDATE t SET c1 = s0, … WHERE id = s<n>`` (slots: the columns, then the id)."""
+
+    def build() -> Any:
+        t = tables(catalog, dialect)[object_name]
+        conds = [t.c.id == _slot(len(columns))]
+        if live_only:
+            conds.append(t.c.deletedAt.is_(None))
+        return sa.update(t).where(*conds).values({c: _slot(i) for i, c in enumerate(columns)})
+
+    return cached(catalog, dialect, ("update", object_name, columns, live_only), build)
+
+
+def compile_delete(catalog: Catalog, dialect: Dialect, object_name: str) -> Compiled:
+    def build() -> Any:
+        t = tables(catalog, dialect)[object_name]
+        return sa.delete(t).where(t.c.id == _slot(0))
+
+    return cached(catalog, dialect, ("delete", object_name), build)
+
+
+def compile_min_position(catalog: Catalog, dialect: Dialect, object_name: str, fn: str) -> Compiled:
+    def build() -> Any:
+        t = tables(catalog, dialect)[object_name]
+        return sa.select(getattr(sa.func, fn)(t.c.position))
+
+    return cached(catalog, dialect, ("position", object_name, fn), build)
+
+
+def compile_match(catalog: Catalog, dialect: Dialect, object_name: str, columns: tuple[str, ...]) -> Compiled:
+    """Rows (soft-deleted included) whose id or a unique column is in the given lists, for
+    upserts: slot i holds the list of values for ``columns[i]``."""
+
+    def build() -> Any:
+        t = tables(catalog, dialect)[object_name]
+        conds = [dialect.in_list(t.c[c], _slot(i)) for i, c in enumerate(columns)]
+        return sa.select(t.c.id, *[t.c[c] for c in columns if c != "id"]).where(sa.or_(*conds))
+
+    return cached(catalog, dialect, ("match", object_name, columns), build)
+
+
+def storage_of(obj: ObjectMeta, column: str) -> Storage:
+    for f in obj.fields:
+        for c in f.columns():
+            if c.name == column:
+                return c.storage
+    raise KeyError(column)

@@ -1,0 +1,68 @@
+"""The request IR: what a front end understood, in plain names, before any metadata lookup.
+
+REST and GraphQL both produce these values; the planner (``engine.plan``) resolves the names
+against a workspace catalog and coerces the values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+# Comparators of the filter grammar (REST.md §5.3), plus containsIlike / isEmptyArray used by GraphQL.
+COMPARATORS = (
+    "eq",
+    "neq",
+    "in",
+    "containsAny",
+    "is",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "startsWith",
+    "endsWith",
+    "like",
+    "ilike",
+)
+LIST_COMPARATORS = ("in", "containsAny")
+DIRECTIONS = ("AscNullsFirst", "AscNullsLast", "DescNullsFirst", "DescNullsLast")
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """``path[op]:value``. ``value`` is a string, or a tuple of strings for list comparators;
+    for ``is`` it is ``"NULL"`` or ``"NOT_NULL"``. ``position`` is the offset of the condition
+    in the filter text (for error details)."""
+
+    path: tuple[str, ...]
+    op: str
+    value: str | tuple[str, ...]
+    position: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class BoolOp:
+    """``and(...)``, ``or(...)`` or ``not(...)`` (``not`` has exactly one item)."""
+
+    op: str
+    items: tuple[Filter, ...]
+    position: int = 0
+
+
+Filter = Union[Condition, BoolOp]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderItem:
+    path: tuple[str, ...]
+    direction: str = "AscNullsFirst"
+
+
+def mentions(filter_: Filter | None, field_name: str) -> bool:
+    """Whether any condition of the tree addresses ``field_name`` (the ``deletedAt`` rule)."""
+    if filter_ is None:
+        return False
+    if isinstance(filter_, Condition):
+        return filter_.path[0] == field_name
+    return any(mentions(item, field_name) for item in filter_.items)

@@ -1,0 +1,318 @@
+"""IR + catalog → plans: resolve field names, check comparators, coerce filter values.
+
+This is the only place where names from a request meet the workspace's metadata; errors
+here name the field and the accepted alternatives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from typing import Any
+
+from vingt.engine.ir import BoolOp, Condition, Filter, OrderItem, mentions
+from vingt.engine.plans import Bindings, BoolPred, Pred, Selection, Sort, Where
+from vingt.errors import ApiError
+from vingt.metadata.model import Catalog, FieldMeta, ObjectMeta
+from vingt.metadata.types import FieldType, Storage
+
+MAX_DEPTH = 2
+ONE_TO_MANY_LIMIT = 60
+
+_ORDERABLE = {
+    Storage.UUID, Storage.TEXT, Storage.FLOAT, Storage.INTEGER, Storage.BIGINT, Storage.NUMERIC,
+    Storage.BOOLEAN, Storage.TIMESTAMP, Storage.DATE,
+}
+_COMPARABLE = _ORDERABLE
+_TEXTUAL = {Storage.TEXT}
+_MS = dt.timedelta(milliseconds=1)
+
+
+def object_by_plural(catalog: Catalog, plural: str) -> ObjectMeta:
+    obj = catalog.by_plural.get(plural)
+    if obj is not None and obj.is_active:
+        return obj
+    singular = catalog.by_singular.get(plural)
+    if singular is not None and singular.is_active:
+        raise ApiError(
+            "OBJECT_NOT_FOUND",
+            f"object '{plural}' not found. Did you mean '{singular.name_plural}'?",
+            {"object": plural, "suggestion": singular.name_plural},
+        )
+    raise ApiError(
+        "OBJECT_NOT_FOUND",
+        f"object '{plural}' not found. eg: companies",
+        {"object": plural, "accepted": sorted(o.name_plural for o in catalog.objects if o.is_active)},
+    )
+
+
+def readable_fields(obj: ObjectMeta) -> list[FieldMeta]:
+    return [f for f in obj.fields if f.is_active and f.type != FieldType.TS_VECTOR]
+
+
+def resolve_column(obj: ObjectMeta, path: tuple[str, ...], *, purpose: str) -> tuple[FieldMeta, str, Storage]:
+    """``("name", "firstName")`` → (field, ``nameFirstName``, storage). ``purpose`` is
+    ``filter`` or ``order_by`` and picks the error code."""
+    code = "INVALID_FILTER" if purpose == "filter" else "INVALID_ORDER_BY"
+    head = path[0]
+    field = obj.field(head)
+    if field is None or not field.is_active:
+        # a join column addressed by its own name (companyId)
+        if head.endswith("Id") and len(path) == 1:
+            rel = obj.field(head[:-2])
+            if rel is not None and rel.is_active and rel.is_many_to_one:
+                return rel, rel.join_column, Storage.UUID
+        raise ApiError(
+            code,
+            f"field '{head}' does not exist in '{obj.name_singular}' object",
+            {"field": head, "object": obj.name_singular,
+             "accepted": sorted(f.name for f in readable_fields(obj) if not f.is_one_to_many)},
+        )
+    if field.is_relation:
+        if field.is_many_to_one and len(path) == 1:
+            raise ApiError(
+                code,
+                f"'{head}' is a relation: use its id field '{field.join_column}'",
+                {"field": head, "suggestion": field.join_column},
+            )
+        raise ApiError(code, f"relation field '{head}' cannot be used in {purpose}", {"field": head})
+    if field.type == FieldType.TS_VECTOR:
+        raise ApiError(code, f"field '{head}' cannot be used in {purpose}", {"field": head})
+    if field.is_composite:
+        if len(path) != 2:
+            raise ApiError(
+                code,
+                f"composite field '{head}' needs a sub-field, e.g. '{head}.{field.subfields[0].name}'",
+                {"field": head, "accepted": [f"{head}.{s.name}" for s in field.subfields]},
+            )
+        for col in field.columns():
+            if col.sub is not None and col.sub.name == path[1]:
+                return field, col.name, col.storage
+        raise ApiError(
+            code,
+            f"'{path[1]}' is not a sub-field of '{head}'",
+            {"field": head, "accepted": [f"{head}.{s.name}" for s in field.subfields]},
+        )
+    if len(path) != 1:
+        raise ApiError(code, f"field '{head}' has no sub-fields", {"field": head})
+    (col,) = field.columns()
+    return field, col.name, col.storage
+
+
+# ---- filter ---------------------------------------------------------------------------------
+
+
+def plan_filter(obj: ObjectMeta, f: Filter, b: Bindings) -> Where:
+    if isinstance(f, BoolOp):
+        return BoolPred(f.op, tuple(plan_filter(obj, item, b) for item in f.items))
+    return _plan_condition(obj, f, b)
+
+
+def include_deleted(f: Filter | None) -> bool:
+    return mentions(f, "deletedAt")
+
+
+def _bad_value(c: Condition, expected: str) -> ApiError:
+    return ApiError(
+        "INVALID_FILTER",
+        f"'filter' invalid for '{'.'.join(c.path)}[{c.op}]': {c.value!r} is not a valid {expected}",
+        {"field": ".".join(c.path), "comparator": c.op, "value": c.value, "expected": expected, "position": c.position},
+    )
+
+
+def _plan_condition(obj: ObjectMeta, c: Condition, b: Bindings) -> Where:
+    field, column, storage = resolve_column(obj, c.path, purpose="filter")
+    op = c.op
+    details = {"field": ".".join(c.path), "comparator": op, "position": c.position}
+    if op == "is":
+        return Pred(column, storage, "is_null" if c.value == "NULL" else "not_null")
+    if storage == Storage.JSON:
+        raise ApiError("INVALID_FILTER", f"'{'.'.join(c.path)}' can only be filtered with 'is'", details)
+    if storage == Storage.TEXT_ARRAY:
+        if op != "containsAny":
+            raise ApiError(
+                "INVALID_FILTER",
+                f"'{'.'.join(c.path)}' is a list: use containsAny or is",
+                {**details, "accepted": ["containsAny", "is"]},
+            )
+        assert isinstance(c.value, tuple)
+        values = [_coerce_scalar(field, Storage.TEXT, v, c) for v in c.value]
+        return Pred(column, storage, "overlaps", b.add(values))
+    if op == "containsAny":
+        raise ApiError("INVALID_FILTER", f"'containsAny' only applies to list fields, not '{'.'.join(c.path)}'", details)
+    if op in ("like", "ilike", "startsWith", "endsWith"):
+        if storage not in _TEXTUAL:
+            raise ApiError("INVALID_FILTER", f"'{op}' only applies to text fields, not '{'.'.join(c.path)}'", details)
+        assert isinstance(c.value, str)
+        value = c.value
+        if op == "startsWith":
+            return Pred(column, storage, "like", b.add(_escape_like(value) + "%"))
+        if op == "endsWith":
+            return Pred(column, storage, "like", b.add("%" + _escape_like(value)))
+        return Pred(column, storage, op, b.add(value))
+    if op == "in":
+        assert isinstance(c.value, tuple)
+        values = [_coerce_scalar(field, storage, v, c) for v in c.value]
+        if storage == Storage.TIMESTAMP:
+            return BoolPred("or", tuple(_timestamp_pred(column, storage, "eq", v, b) for v in values))
+        return Pred(column, storage, "in", b.add(values))
+    if op in ("gt", "gte", "lt", "lte") and storage not in _COMPARABLE:
+        raise ApiError("INVALID_FILTER", f"'{op}' cannot compare '{'.'.join(c.path)}'", details)
+    assert isinstance(c.value, str)
+    if c.value == "" and storage in _TEXTUAL and op in ("eq", "neq"):
+        # null-equivalence: the empty string is stored as NULL
+        return Pred(column, storage, "is_null" if op == "eq" else "not_null")
+    value = _coerce_scalar(field, storage, c.value, c)
+    if storage == Storage.TIMESTAMP:
+        return _timestamp_pred(column, storage, op, value, b)
+    return Pred(column, storage, op, b.add(value))
+
+
+def _timestamp_pred(column: str, storage: Storage, op: str, value: dt.datetime, b: Bindings) -> Where:
+    """Millisecond precision: ``eq v`` is ``[v, v+1ms)``."""
+    nxt = value + _MS
+    if op == "eq":
+        return BoolPred("and", (Pred(column, storage, "gte", b.add(value)), Pred(column, storage, "lt", b.add(nxt))))
+    if op == "neq":
+        return BoolPred("or", (Pred(column, storage, "lt", b.add(value)), Pred(column, storage, "gte", b.add(nxt))))
+    if op == "gt":
+        return Pred(column, storage, "gte", b.add(nxt))
+    if op == "lte":
+        return Pred(column, storage, "lt", b.add(nxt))
+    return Pred(column, storage, op, b.add(value))
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _coerce_scalar(field: FieldMeta, storage: Storage, raw: str, c: Condition) -> Any:
+    if storage == Storage.UUID:
+        try:
+            return str(uuid.UUID(raw))
+        except ValueError:
+            raise _bad_value(c, "UUID") from None
+    if storage == Storage.TEXT:
+        if field.type in (FieldType.SELECT, FieldType.RATING) and raw not in field.option_values:
+            raise ApiError(
+                "INVALID_FILTER",
+                f"'filter' enum value '{raw}' not available in '{field.name}' enum. "
+                f"Available enum values are {list(field.option_values)}",
+                {"field": field.name, "value": raw, "accepted": list(field.option_values), "position": c.position},
+            )
+        if field.type == FieldType.MULTI_SELECT and raw not in field.option_values:
+            raise _bad_value(c, f"option of {field.name}: {list(field.option_values)}")
+        return raw
+    if storage in (Storage.INTEGER, Storage.BIGINT):
+        try:
+            return int(raw)
+        except ValueError:
+            raise _bad_value(c, "integer") from None
+    if storage == Storage.FLOAT:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise _bad_value(c, "number") from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise _bad_value(c, "number")
+        return value
+    if storage == Storage.NUMERIC:
+        try:
+            num = decimal.Decimal(raw)
+        except decimal.InvalidOperation:
+            raise _bad_value(c, "number") from None
+        if not num.is_finite():
+            raise _bad_value(c, "number")
+        return num
+    if storage == Storage.BOOLEAN:
+        if raw.lower() in ("true", "false"):
+            return raw.lower() == "true"
+        raise _bad_value(c, "boolean (true or false)")
+    if storage == Storage.TIMESTAMP:
+        parsed = parse_timestamp(raw)
+        if parsed is None:
+            raise _bad_value(c, "ISO-8601 date or date-time")
+        return parsed
+    if storage == Storage.DATE:
+        try:
+            return dt.date.fromisoformat(raw[:10]) if len(raw) >= 10 else dt.date.fromisoformat(raw)
+        except ValueError:
+            raise _bad_value(c, "date (YYYY-MM-DD)") from None
+    raise _bad_value(c, "value")
+
+
+def parse_timestamp(raw: str) -> dt.datetime | None:
+    """ISO-8601 date or date-time → aware UTC datetime truncated to milliseconds."""
+    text = raw.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    value = value.astimezone(dt.UTC)
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+# ---- order ----------------------------------------------------------------------------------
+
+
+def plan_order(obj: ObjectMeta, items: tuple[OrderItem, ...]) -> tuple[Sort, ...]:
+    sorts: list[Sort] = []
+    seen = set()
+    for item in items:
+        field, column, storage = resolve_column(obj, item.path, purpose="order_by")
+        if storage not in _ORDERABLE:
+            raise ApiError(
+                "INVALID_ORDER_BY",
+                f"field '{'.'.join(item.path)}' cannot be used to order records",
+                {"field": ".".join(item.path)},
+            )
+        if column in seen:
+            continue
+        seen.add(column)
+        sorts.append(Sort(column, item.direction))
+    if "id" not in seen:
+        sorts.append(Sort("id", "AscNullsFirst"))
+    return tuple(sorts)
+
+
+# ---- selection ------------------------------------------------------------------------------
+
+
+def plan_selection(catalog: Catalog, obj: ObjectMeta, depth: int, fields: tuple[str, ...] | None = None) -> Selection:
+    """All readable fields (or the projection), and at depth ≥ 1 every relation."""
+    if fields is not None:
+        unknown = [n for n in fields if not _readable_name(obj, n)]
+        if unknown:
+            raise ApiError(
+                "INVALID_FIELDS",
+                f"'fields' parameter invalid. Unknown or unreadable fields on '{obj.name_singular}': {', '.join(unknown)}",
+                {"fields": unknown, "object": obj.name_singular},
+            )
+        fields = tuple(dict.fromkeys(("id", *fields)))
+    relations: list[tuple[str, Selection]] = []
+    if depth > 0:
+        for f in readable_fields(obj):
+            if not f.is_relation or f.relation is None:
+                continue
+            if fields is not None and f.name not in fields:
+                continue
+            target = catalog.by_singular.get(f.relation.target_object)
+            if target is None or not target.is_active:
+                continue
+            relations.append((f.name, plan_selection(catalog, target, depth - 1)))
+    return Selection(obj.name_singular, fields, tuple(relations))
+
+
+def _readable_name(obj: ObjectMeta, name: str) -> bool:
+    f = obj.field(name)
+    if f is not None:
+        return f.is_active and f.type != FieldType.TS_VECTOR
+    if name.endswith("Id"):
+        rel = obj.field(name[:-2])
+        return rel is not None and rel.is_active and rel.is_many_to_one
+    return False

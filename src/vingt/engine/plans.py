@@ -1,0 +1,85 @@
+"""Plans: what the SQL compiler consumes.
+
+A plan names resolved columns and refers to values through numbered slots; the values
+themselves travel beside it in a ``Bindings`` list. A plan is therefore hashable and equal
+for every request of the same shape, and its compiled SQL is cached under it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from vingt.metadata.types import Storage
+
+
+@dataclass
+class Bindings:
+    values: list[Any] = field(default_factory=list)
+
+    def add(self, value: Any) -> int:
+        self.values.append(value)
+        return len(self.values) - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Pred:
+    """``column <kind> slot``. Kinds: eq neq gt gte lt lte in overlaps is_null not_null
+    like ilike empty_array. ``slot`` is None for kinds without a value."""
+
+    column: str
+    storage: Storage
+    kind: str
+    slot: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BoolPred:
+    op: str  # and | or | not
+    items: tuple[Where, ...]
+
+
+Where = Union[Pred, BoolPred]
+
+
+@dataclass(frozen=True, slots=True)
+class Sort:
+    column: str
+    direction: str  # AscNullsFirst | AscNullsLast | DescNullsFirst | DescNullsLast
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """What to render of one object: its own fields (None = all readable), and relations
+    to embed, each with its own selection."""
+
+    object_name: str
+    fields: tuple[str, ...] | None = None
+    relations: tuple[tuple[str, Selection], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Seek:
+    """Keyset position: rows strictly after (or before) the record in ``slot``."""
+
+    direction: str  # after | before
+    slot: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReadPlan:
+    object_name: str
+    where: Where | None
+    include_deleted: bool
+    order: tuple[Sort, ...]
+    selection: Selection
+    limit_slot: int | None = None
+    seek: Seek | None = None
+    with_total: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CountPlan:
+    object_name: str
+    where: Where | None
+    include_deleted: bool

@@ -1,0 +1,100 @@
+"""Errors: one exception type, one body shape, one catalogue of codes.
+
+Every error a client sees is an ``ApiError``. Its body (DECISIONS.md §1) carries the
+overview's ``error`` object and Twenty's ``statusCode`` / ``messages``::
+
+    {"error": {"message": "...", "code": "INVALID_FILTER", "details": {...}},
+     "statusCode": 400, "messages": ["..."]}
+
+Codes are stable; a retired code is never reused for something else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+# code → HTTP status. The catalogue of every code the server emits.
+CODES: dict[str, int] = {
+    # request parsing
+    "INVALID_JSON": 400,
+    "INVALID_BODY": 400,
+    "INVALID_PATH": 400,
+    "INVALID_UUID": 400,
+    "INVALID_FILTER": 400,
+    "INVALID_ORDER_BY": 400,
+    "INVALID_LIMIT": 400,
+    "INVALID_DEPTH": 400,
+    "INVALID_CURSOR": 400,
+    "INVALID_FIELDS": 400,
+    "INVALID_PARAMETER": 400,
+    "UNKNOWN_PARAMETER": 400,
+    "MISSING_FILTER": 400,
+    "PAYLOAD_TOO_LARGE": 413,
+    "UNSUPPORTED_MEDIA_TYPE": 415,
+    # resolving against the workspace's metadata
+    "OBJECT_NOT_FOUND": 400,
+    "UNKNOWN_FIELD": 400,
+    "VALIDATION_ERROR": 400,
+    "READ_ONLY_FIELD": 400,
+    "BATCH_TOO_LARGE": 400,
+    # records
+    "RECORD_NOT_FOUND": 404,
+    "RECORD_ALREADY_EXISTS": 400,
+    "UNIQUE_VIOLATION": 409,
+    "UPSERT_MULTIPLE_MATCHING_RECORDS_CONFLICT": 409,
+    "RELATION_TARGET_NOT_FOUND": 400,
+    "RESTRICTED_BY_RELATION": 409,
+    # auth
+    "UNAUTHENTICATED": 401,
+    "FORBIDDEN": 403,
+    "RATE_LIMITED": 429,
+    # routing
+    "ROUTE_NOT_FOUND": 404,
+    "METHOD_NOT_ALLOWED": 405,
+    "INTERNAL_ERROR": 500,
+}
+
+# Twenty's `error` names, kept for clients that read them from the message list only
+_STATUS_PHRASE = {
+    400: "BadRequestException",
+    401: "UNAUTHENTICATED",
+    403: "FORBIDDEN_EXCEPTION",
+    404: "NotFoundException",
+    405: "MethodNotAllowed",
+    409: "ConflictException",
+    412: "PreconditionFailed",
+    413: "PayloadTooLargeException",
+    415: "UnsupportedMediaTypeException",
+    429: "HttpException",
+    500: "InternalServerErrorException",
+}
+
+
+class ApiError(Exception):
+    """An error with a status, a stable code, a message and machine-readable details."""
+
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None, status: int | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details or {}
+        self.status = status if status is not None else CODES[code]
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "error": {"message": self.message, "code": self.code, "details": self.details},
+            "statusCode": self.status,
+            "messages": [self.message],
+        }
+
+    def render(self) -> bytes:
+        return orjson.dumps(self.body())
+
+    def __repr__(self) -> str:
+        return f"ApiError({self.code!r}, {self.message!r}, {self.details!r})"
+
+
+def status_phrase(status: int) -> str:
+    return _STATUS_PHRASE.get(status, "HttpException")

@@ -1,0 +1,111 @@
+"""Who is calling, and the metadata snapshot of their workspace.
+
+Verified tokens, API-key rows and catalogs are cached in memory; the caches are dropped
+when another process announces a change (``db.changes``), so a revoked key or a metadata
+change is seen on the next request without a round trip on every request.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from vingt.auth.tokens import verify_token
+from vingt.db import system
+from vingt.db.changes import ChangeFeed
+from vingt.db.database import Database
+from vingt.db.statements import fetch
+from vingt.errors import ApiError
+from vingt.metadata.model import Catalog
+from vingt.metadata.store import load_catalog
+from vingt.sql.dialect import Dialect
+
+MAX_CACHED_TOKENS = 10_000
+
+
+@dataclass(frozen=True)
+class Principal:
+    workspace_id: str
+    key_id: str
+    key_name: str
+    catalog: Catalog
+
+
+@dataclass(frozen=True)
+class _KeyRow:
+    name: str
+    revoked: bool
+    schema: str
+    version: int
+
+
+class Registry:
+    def __init__(self, db: Database, dialect: Dialect, secret: str, changes: ChangeFeed):
+        self.db = db
+        self.dialect = dialect
+        self.secret = secret
+        self.changes = changes
+        self._tokens: dict[str, tuple[str, str, float]] = {}
+        self._keys: dict[tuple[str, str], _KeyRow] = {}
+        self._catalogs: dict[str, Catalog] = {}
+
+    def forget(self) -> None:
+        """Drop what may be stale (keys, versions); verified signatures stay valid."""
+        self._keys.clear()
+
+    async def authenticate(self, authorization: str | None) -> Principal:
+        if self.changes.changed():
+            self.forget()
+        token = _bearer(authorization)
+        cached = self._tokens.get(token)
+        if cached is None or cached[2] <= time.time():
+            claims = verify_token(self.secret, token)
+            if len(self._tokens) >= MAX_CACHED_TOKENS:
+                self._tokens.clear()
+            cached = (claims.workspace_id, claims.key_id, claims.expires_at)
+            self._tokens[token] = cached
+            if claims.expires_at <= time.time():
+                raise ApiError("UNAUTHENTICATED", "Token has expired.")
+        workspace_id, key_id, _ = cached
+        key = self._keys.get((workspace_id, key_id))
+        if key is None:
+            key = await self._load_key(workspace_id, key_id)
+            self._keys[(workspace_id, key_id)] = key
+        if key.revoked:
+            raise ApiError("FORBIDDEN", "This API Key is revoked", {"reason": "API_KEY_REVOKED"})
+        catalog = self._catalogs.get(workspace_id)
+        if catalog is None or catalog.version != key.version:
+            catalog = await load_catalog(self.db, self.dialect, workspace_id, key.schema, key.version)
+            self._catalogs[workspace_id] = catalog
+        return Principal(workspace_id, key_id, key.name, catalog)
+
+    async def _load_key(self, workspace_id: str, key_id: str) -> _KeyRow:
+        ws, ak = system.workspace, system.api_key
+        rows = await fetch(
+            self.db,
+            self.dialect,
+            sa.select(ws.c.databaseSchema, ws.c.metadataVersion, ws.c.deletedAt).where(ws.c.id == workspace_id),
+        )
+        if not rows or rows[0][2] is not None:
+            raise ApiError("UNAUTHENTICATED", "Workspace not found", {"reason": "WORKSPACE_NOT_FOUND"})
+        schema, version = str(rows[0][0]), int(rows[0][1])
+        keys = await fetch(
+            self.db,
+            self.dialect,
+            sa.select(ak.c.name, ak.c.revokedAt).where(ak.c.id == key_id, ak.c.workspaceId == workspace_id),
+        )
+        if not keys:
+            return _KeyRow("", True, schema, version)
+        return _KeyRow(str(keys[0][0]), keys[0][1] is not None, schema, version)
+
+
+def _bearer(authorization: str | None) -> str:
+    if not authorization:
+        raise ApiError("FORBIDDEN", "Missing authentication token", {"reason": "MISSING_TOKEN"})
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError("FORBIDDEN", "Missing authentication token", {"reason": "MISSING_TOKEN"})
+    return token

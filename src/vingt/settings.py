@@ -1,0 +1,34 @@
+"""Settings: one table of (name, environment variable, default, help)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+
+DEFAULT_DATABASE_URL = "sqlite:///vingt.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    default_page_size: int = 20
+    max_page_size: int = 100
+    max_body_bytes: int = 10 * 1024 * 1024
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            env = os.environ.get("VINGT_" + f.name.upper())
+            if env is not None:
+                values[f.name] = int(env) if f.type in ("int", int) else env
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+
+HELP = {
+    "database_url": "sqlite:///file.db or postgresql://user[:password]@host[:port]/dbname (VINGT_DATABASE_URL)",
+    "default_page_size": "records per page when `limit` is absent (VINGT_DEFAULT_PAGE_SIZE)",
+    "max_page_size": "largest `limit`; larger values are clamped (VINGT_MAX_PAGE_SIZE)",
+    "max_body_bytes": "largest request body accepted (VINGT_MAX_BODY_BYTES)",
+}

@@ -1,0 +1,241 @@
+"""What differs between PostgreSQL and SQLite: column types, how a stored value becomes
+JSON inside a query, how a Python value is handed to the driver, and a few operators.
+
+Records are rendered to JSON by the database itself (``json_build_object`` /
+``json_object``), so the server passes row text through instead of rebuilding objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnElement
+
+from vingt.metadata.types import Storage
+
+# SQLite's default limit on function arguments is 127: stay below it
+_SQLITE_MAX_PAIRS = 60
+_PG_MAX_PAIRS = 50
+
+
+def iso_ms(value: dt.datetime) -> str:
+    """UTC, milliseconds, ``Z``: ``2024-05-01T09:30:00.000Z``."""
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+class Dialect:
+    name: str
+    sa_dialect: sa.Dialect
+    max_pairs: int
+
+    def table_name(self, schema: str, name: str) -> tuple[str | None, str]:
+        raise NotImplementedError
+
+    def column_type(self, storage: Storage) -> Any:
+        raise NotImplementedError
+
+    def json_value(self, col: ColumnElement[Any], storage: Storage) -> ColumnElement[Any]:
+        raise NotImplementedError
+
+    def json_build(self, pairs: list[tuple[str, ColumnElement[Any]]]) -> ColumnElement[Any]:
+        raise NotImplementedError
+
+    def json_agg(self, expr: ColumnElement[Any]) -> ColumnElement[Any]:
+        raise NotImplementedError
+
+    def as_text(self, expr: ColumnElement[Any]) -> ColumnElement[Any]:
+        return expr
+
+    def adapt(self, storage: Storage, value: Any) -> Any:
+        raise NotImplementedError
+
+    def in_list(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
+        raise NotImplementedError
+
+    def overlaps(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
+        raise NotImplementedError
+
+    def array_is_empty(self, col: ColumnElement[Any]) -> ColumnElement[Any]:
+        raise NotImplementedError
+
+    def ilike(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
+        raise NotImplementedError
+
+    def compile(self, stmt: Any) -> tuple[str, list[str]]:
+        """Statement → (SQL text, bind names in positional order)."""
+        compiled = stmt.compile(dialect=self.sa_dialect)
+        names = list(compiled.positiontup or [])
+        return str(compiled), names
+
+
+class PostgresDialect(Dialect):
+    name = "postgresql"
+    sa_dialect = postgresql.asyncpg.dialect(paramstyle="numeric_dollar")  # type: ignore[attr-defined]
+    max_pairs = _PG_MAX_PAIRS
+
+    def table_name(self, schema: str, name: str) -> tuple[str | None, str]:
+        return schema, name
+
+    def column_type(self, storage: Storage) -> Any:
+        return {
+            Storage.UUID: postgresql.UUID(as_uuid=False),
+            Storage.TEXT: sa.Text(),
+            Storage.FLOAT: postgresql.DOUBLE_PRECISION(),
+            Storage.INTEGER: sa.Integer(),
+            Storage.BIGINT: sa.BigInteger(),
+            Storage.NUMERIC: sa.Numeric(),
+            Storage.BOOLEAN: sa.Boolean(),
+            Storage.TIMESTAMP: postgresql.TIMESTAMP(timezone=True, precision=3),
+            Storage.DATE: sa.Date(),
+            Storage.JSON: postgresql.JSONB(),
+            Storage.TEXT_ARRAY: postgresql.ARRAY(sa.Text()),
+        }[storage]
+
+    def json_value(self, col: ColumnElement[Any], storage: Storage) -> ColumnElement[Any]:
+        if storage == Storage.TIMESTAMP:
+            return sa.func.to_char(
+                sa.func.timezone(sa.literal_column("'UTC'"), col), sa.literal_column("'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'")
+            )
+        if storage == Storage.DATE:
+            return sa.func.to_char(col, sa.literal_column("'YYYY-MM-DD'"))
+        return col
+
+    def json_build(self, pairs: list[tuple[str, ColumnElement[Any]]]) -> ColumnElement[Any]:
+        if len(pairs) <= self.max_pairs:
+            return sa.func.json_build_object(*_flatten(pairs), type_=sa.JSON)
+        chunks = [pairs[i : i + self.max_pairs] for i in range(0, len(pairs), self.max_pairs)]
+        merged: ColumnElement[Any] = sa.func.jsonb_build_object(*_flatten(chunks[0]))
+        for chunk in chunks[1:]:
+            merged = merged.op("||")(sa.func.jsonb_build_object(*_flatten(chunk)))
+        return sa.cast(merged, postgresql.JSON)
+
+    def json_agg(self, expr: ColumnElement[Any]) -> ColumnElement[Any]:
+        return sa.func.coalesce(sa.func.json_agg(expr), sa.literal_column("'[]'::json"))
+
+    def as_text(self, expr: ColumnElement[Any]) -> ColumnElement[Any]:
+        return sa.cast(expr, sa.Text)
+
+    def adapt(self, storage: Storage, value: Any) -> Any:
+        if value is None:
+            return None
+        if storage == Storage.JSON:
+            return value  # the connection's jsonb codec encodes it
+        if storage == Storage.NUMERIC and not isinstance(value, decimal.Decimal):
+            return decimal.Decimal(str(value))
+        if storage == Storage.FLOAT:
+            return float(value)
+        return value
+
+    def in_list(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
+        return col == sa.func.any(param)
+
+    def overlaps(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
+        return col.op("&&")(param)
+
+    def array_is_empty(self, col: ColumnElement[Any]) -> ColumnElement[Any]:
+        return sa.func.cardinality(col) == sa.literal_column("0")
+
+    def ilike(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
+        return col.op("ILIKE")(param)
+
+    def adapt_list(self, storage: Storage, values: list[Any]) -> Any:
+        return [self.adapt(storage, v) for v in values]
+
+
+class SqliteDialect(Dialect):
+    name = "sqlite"
+    sa_dialect = sqlite.pysqlite.dialect(paramstyle="qmark")  # type: ignore[attr-defined]
+    max_pairs = _SQLITE_MAX_PAIRS
+
+    def table_name(self, schema: str, name: str) -> tuple[str | None, str]:
+        return None, f"{schema}__{name}"
+
+    def column_type(self, storage: Storage) -> Any:
+        return {
+            Storage.UUID: sa.Text(),
+            Storage.TEXT: sa.Text(),
+            # NUMERIC affinity: whole values are stored (and rendered) as integers
+            Storage.FLOAT: sa.Numeric(),
+            Storage.INTEGER: sa.Integer(),
+            Storage.BIGINT: sa.BigInteger(),
+            Storage.NUMERIC: sa.Numeric(),
+            Storage.BOOLEAN: sa.Boolean(create_constraint=False),
+            Storage.TIMESTAMP: sa.Text(),
+            Storage.DATE: sa.Text(),
+            Storage.JSON: sa.Text(),
+            Storage.TEXT_ARRAY: sa.Text(),
+        }[storage]
+
+    def json_value(self, col: ColumnElement[Any], storage: Storage) -> ColumnElement[Any]:
+        if storage == Storage.BOOLEAN:
+            return sa.case(
+                (col == sa.literal_column("1"), sa.func.json(sa.literal_column("'true'"))),
+                (col == sa.literal_column("0"), sa.func.json(sa.literal_column("'false'"))),
+                else_=sa.null(),
+            )
+        if storage in (Storage.JSON, Storage.TEXT_ARRAY):
+            return sa.func.json(col)
+        return col
+
+    def json_build(self, pairs: list[tuple[str, ColumnElement[Any]]]) -> ColumnElement[Any]:
+        if len(pairs) <= self.max_pairs:
+            return sa.func.json_object(*_flatten(pairs))
+        chunks = [pairs[i : i + self.max_pairs] for i in range(0, len(pairs), self.max_pairs)]
+        merged: ColumnElement[Any] = sa.func.json_object(*_flatten(chunks[0]))
+        for chunk in chunks[1:]:
+            merged = sa.func.json_patch(merged, sa.func.json_object(*_flatten(chunk)))
+        return merged
+
+    def json_agg(self, expr: ColumnElement[Any]) -> ColumnElement[Any]:
+        return sa.func.coalesce(sa.func.json_group_array(sa.func.json(expr)), sa.func.json(sa.literal_column("'[]'")))
+
+    def adapt(self, storage: Storage, value: Any) -> Any:
+        if value is None:
+            return None
+        if storage == Storage.TIMESTAMP:
+            return iso_ms(value) if isinstance(value, dt.datetime) else value
+        if storage == Storage.DATE:
+            return value.isoformat() if isinstance(value, dt.date) else value
+        if storage in (Storage.JSON, Storage.TEXT_ARRAY):
+            return orjson.dumps(value).decode()
+        if storage == Storage.BOOLEAN:
+            return 1 if value else 0
+        if storage == Storage.NUMERIC and isinstance(value, decimal.Decimal):
+            return int(value) if value == value.to_integral_value() else float(value)
+        return value
+
+    def in_list(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
+        return col.in_(sa.select(sa.literal_column("value")).select_from(sa.func.json_each(param)).scalar_subquery())
+
+    def overlaps(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
+        mine = sa.func.json_each(col).table_valued("value").alias("mine")
+        wanted = sa.select(sa.literal_column("value")).select_from(sa.func.json_each(param)).scalar_subquery()
+        return sa.exists(sa.select(sa.literal_column("1")).select_from(mine).where(mine.c.value.in_(wanted)))
+
+    def array_is_empty(self, col: ColumnElement[Any]) -> ColumnElement[Any]:
+        return sa.func.json_array_length(col) == sa.literal_column("0")
+
+    def ilike(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
+        return sa.func.lower(col).like(sa.func.lower(param))
+
+    def adapt_list(self, storage: Storage, values: list[Any]) -> Any:
+        return orjson.dumps([self.adapt(storage, v) for v in values]).decode()
+
+
+def _flatten(pairs: list[tuple[str, ColumnElement[Any]]]) -> list[Any]:
+    out: list[Any] = []
+    for key, expr in pairs:
+        out.append(sa.literal_column(f"'{key}'"))
+        out.append(expr)
+    return out
+
+
+def dialect_for(kind: str) -> Dialect:
+    return PostgresDialect() if kind == "postgresql" else SqliteDialect()

@@ -1,0 +1,104 @@
+"""Workspace objects → SQLAlchemy ``Table`` values, and the DDL that creates them.
+
+Tables are named after the object's singular name, in the workspace's PostgreSQL schema
+(``workspace_<base36 id>``) or, on SQLite, prefixed with it (``workspace_…__person``).
+Every join column gets an index and a foreign key carrying the relation's ``onDelete``;
+unique fields get a unique index over live (not soft-deleted) rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable
+
+from vingt.metadata.model import Catalog, FieldMeta, ObjectMeta
+from vingt.sql.dialect import Dialect
+
+ON_DELETE_SQL = {"SET_NULL": "SET NULL", "CASCADE": "CASCADE", "RESTRICT": "RESTRICT", "NO_ACTION": "NO ACTION"}
+
+
+def tables(catalog: Catalog, dialect: Dialect) -> dict[str, sa.Table]:
+    """The SQLAlchemy tables of a catalog (all fields, active or not), cached on the catalog."""
+    key = ("tables", dialect.name)
+    cached = catalog.derived.get(key)
+    if cached is None:
+        md = sa.MetaData()
+        cached = {o.name_singular: _table(md, catalog.schema, o, dialect) for o in catalog.objects}
+        catalog.derived[key] = cached
+    return cached  # type: ignore[no-any-return]
+
+
+def _table(md: sa.MetaData, schema: str, obj: ObjectMeta, dialect: Dialect) -> sa.Table:
+    table_schema, name = dialect.table_name(schema, obj.table)
+    cols = []
+    for f in obj.fields:
+        for col in f.columns():
+            cols.append(
+                sa.Column(col.name, dialect.column_type(col.storage), primary_key=(col.name == "id"), key=col.name)
+            )
+    return sa.Table(name, md, *cols, schema=table_schema)
+
+
+def unique_columns(field: FieldMeta) -> list[str]:
+    if field.is_composite:
+        return [c.name for c in field.columns() if c.sub is not None and c.sub.unique_key]
+    return [c.name for c in field.columns()]
+
+
+def _index_name(obj: ObjectMeta, suffix: str) -> str:
+    return f"IDX_{obj.name_singular}_{suffix}"[:63]
+
+
+def create_statements(catalog: Catalog, objects: list[ObjectMeta], dialect: Dialect) -> list[Any]:
+    """DDL for new objects: tables, then indexes, then (PostgreSQL) foreign keys."""
+    tbls = tables(catalog, dialect)
+    ddl: list[Any] = []
+    fks: list[Any] = []
+    for obj in objects:
+        table = tbls[obj.name_singular]
+        if dialect.name == "sqlite":
+            # SQLite cannot add constraints later: declare them inline
+            for f in obj.fields:
+                if f.is_many_to_one:
+                    table.append_constraint(_foreign_key(catalog, table, f, dialect))
+        else:
+            for f in obj.fields:
+                if f.is_many_to_one:
+                    fks.append(AddConstraint(_foreign_key(catalog, table, f, dialect)))
+        ddl.append(CreateTable(table))
+        ddl.extend(CreateIndex(ix) for ix in indexes(obj, table))
+    return ddl + fks
+
+
+def _foreign_key(catalog: Catalog, table: sa.Table, field: FieldMeta, dialect: Dialect) -> sa.ForeignKeyConstraint:
+    assert field.relation is not None
+    target = tables(catalog, dialect)[field.relation.target_object]
+    return sa.ForeignKeyConstraint(
+        [table.c[field.join_column]],
+        [target.c.id],
+        name=f"FK_{field.object_name}_{field.join_column}"[:63],
+        ondelete=ON_DELETE_SQL.get(field.relation.on_delete or "SET_NULL", "SET NULL"),
+    )
+
+
+def indexes(obj: ObjectMeta, table: sa.Table) -> list[sa.Index]:
+    out = []
+    for f in obj.fields:
+        if f.is_many_to_one:
+            out.append(sa.Index(_index_name(obj, f.join_column), table.c[f.join_column]))
+        elif f.is_unique and f.name != "id":
+            cols = [table.c[c] for c in unique_columns(f)]
+            out.append(
+                sa.Index(
+                    _index_name(obj, "UNIQUE_" + "_".join(c.name for c in cols)),
+                    *cols,
+                    unique=True,
+                    sqlite_where=table.c.deletedAt.is_(None),
+                    postgresql_where=table.c.deletedAt.is_(None),
+                )
+            )
+    if "position" in table.c and obj.field("position") is not None:
+        out.append(sa.Index(_index_name(obj, "position"), table.c.position))
+    return out
