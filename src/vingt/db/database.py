@@ -39,6 +39,16 @@ class DataError(Exception):
 Row = Sequence[Any]
 
 
+class Stats:
+    """Statements sent to the database by this process (observed by tests and benchmarks)."""
+
+    statements = 0
+
+
+def _count() -> None:
+    Stats.statements += 1
+
+
 class Connection:
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         raise NotImplementedError
@@ -87,18 +97,21 @@ class SqliteConnection(Connection):
         self.conn = conn
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        _count()
         try:
             return self.conn.execute(sql, params).fetchall()
         except sqlite3.IntegrityError as exc:
             raise _sqlite_integrity(exc) from exc
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        _count()
         try:
             return self.conn.execute(sql, params).rowcount
         except sqlite3.IntegrityError as exc:
             raise _sqlite_integrity(exc) from exc
 
     async def executemany(self, sql: str, rows: list[Sequence[Any]]) -> None:
+        _count()
         try:
             self.conn.executemany(sql, rows)
         except sqlite3.IntegrityError as exc:
@@ -205,6 +218,7 @@ class PgConnection(Connection):
 async def _pg_call(awaitable: Any) -> Any:
     import asyncpg
 
+    _count()
     try:
         return await awaitable
     except asyncpg.IntegrityConstraintViolationError as exc:

@@ -1,0 +1,12 @@
+"""Start Vingt on SQLite (./vingt.db): creates a demo workspace and prints its API key."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import _venv
+
+python = _venv.ensure("test")
+args = [str(_venv.BIN / "vingt"), "serve", *sys.argv[1:]]
+os.execv(args[0], args)

@@ -1,0 +1,154 @@
+"""Shared fixtures: every API test runs on SQLite and on PostgreSQL.
+
+``backend`` is parametrized over both databases. PostgreSQL tests use a fresh database on
+127.0.0.1:5432 per session; when the server is unreachable they are skipped, unless
+``VINGT_REQUIRE_POSTGRES=1`` (set by CI), which turns that into a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from vingt.app import create_app
+from vingt.db.database import open_database
+from vingt.db.migrate import upgrade
+from vingt.db.url import parse_database_url
+from vingt.settings import Settings
+from vingt.workspaces import create_workspace
+
+PG_ADMIN_URL = os.environ.get("VINGT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+def _pg_available() -> str | None:
+    try:
+        _pg_admin("SELECT 1")
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means unreachable
+        return f"{type(exc).__name__}: {exc}"
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh, migrated database of each kind."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'vingt.db'}"
+        upgrade(parse_database_url(url))
+        yield url
+        return
+    problem = _pg_available()
+    if problem is not None:
+        if os.environ.get("VINGT_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is required but unreachable at {PG_ADMIN_URL}: {problem}")
+        pytest.skip(f"PostgreSQL unreachable: {problem}")
+    name = f"vingt_test_{uuid.uuid4().hex[:12]}"
+    _pg_admin(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    url = f"{base}/{name}"
+    upgrade(parse_database_url(url))
+    yield url
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def backend(database_url: str) -> str:
+    return "sqlite" if database_url.startswith("sqlite") else "postgresql"
+
+
+@dataclass
+class Workspace:
+    id: str
+    token: str
+
+
+def make_workspace(database_url: str, name: str = "Test") -> Workspace:
+    async def run() -> Workspace:
+        db = open_database(parse_database_url(database_url))
+        await db.start()
+        try:
+            workspace_id, key = await create_workspace(db, name)
+        finally:
+            await db.close()
+        return Workspace(workspace_id, key.token)
+
+    return asyncio.run(run())
+
+
+@pytest.fixture(scope="session")
+def app_client(database_url: str) -> Iterator[TestClient]:
+    """The application in-process, its lifespan running for the whole session."""
+    app = create_app(Settings(database_url=database_url))
+    with TestClient(app, raise_server_exceptions=True) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def workspace(database_url: str) -> Workspace:
+    """A new workspace (standard objects, empty tables) for each test module."""
+    return make_workspace(database_url)
+
+
+class Api:
+    """A client bound to one workspace's API key."""
+
+    def __init__(self, client: TestClient, token: str):
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def request(self, method: str, path: str, **kw: object) -> httpx.Response:
+        headers = {**self.headers, **kw.pop("headers", {})}  # type: ignore[dict-item]
+        return self.client.request(method, path, headers=headers, **kw)  # type: ignore[arg-type]
+
+    def get(self, path: str, **kw: object) -> httpx.Response:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, **kw: object) -> httpx.Response:
+        return self.request("POST", path, **kw)
+
+    def patch(self, path: str, **kw: object) -> httpx.Response:
+        return self.request("PATCH", path, **kw)
+
+    def put(self, path: str, **kw: object) -> httpx.Response:
+        return self.request("PUT", path, **kw)
+
+    def delete(self, path: str, **kw: object) -> httpx.Response:
+        return self.request("DELETE", path, **kw)
+
+
+@pytest.fixture(scope="module")
+def api(app_client: TestClient, workspace: Workspace) -> Api:
+    return Api(app_client, workspace.token)
+
+
+def assert_error(response: httpx.Response, status: int, code: str) -> dict:
+    """The DECISIONS.md error body, with this status and code."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error", "statusCode", "messages"}, body
+    assert body["statusCode"] == status
+    assert body["error"]["code"] == code, body
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    assert isinstance(body["error"]["details"], dict)
+    assert body["messages"] == [body["error"]["message"]]
+    return body
