@@ -149,10 +149,7 @@ def seek_sql(t: Any, table: sa.Table, order: tuple[Sort, ...], cursor_slot: int,
     for s in reversed(order):
         direction = _flip(s.direction) if reverse else s.direction
         col, v = t.c[s.column], value(s.column)
-        if direction.startswith("Asc"):
-            strictly = col > v
-        else:
-            strictly = col < v
+        strictly = col > v if direction.startswith("Asc") else col < v
         if direction.endswith("NullsFirst"):
             after = sa.or_(sa.and_(v.is_(None), col.is_not(None)), strictly)
         else:
@@ -215,6 +212,7 @@ def _relation_json(
         .order_by(r.c.id)
     )
     inner = _limit(inner, sa.literal_column(str(ONE_TO_MANY_LIMIT)), dialect).subquery(f"{r.name}_rows")
+    agg: ColumnElement[Any]
     if dialect.name == "postgresql":
         agg = sa.func.coalesce(
             sa.func.json_agg(aggregate_order_by(inner.c.j, inner.c.k)), sa.literal_column("'[]'::json")

@@ -7,7 +7,6 @@ against a workspace catalog and coerces the values.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 # Comparators of the filter grammar (REST.md §5.3), plus containsIlike / isEmptyArray used by GraphQL.
 COMPARATORS = (
@@ -50,7 +49,7 @@ class BoolOp:
     position: int = 0
 
 
-Filter = Union[Condition, BoolOp]
+Filter = Condition | BoolOp
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ for every request of the same shape, and its compiled SQL is cached under it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from vingt.metadata.types import Storage
 
@@ -39,7 +39,7 @@ class BoolPred:
     items: tuple[Where, ...]
 
 
-Where = Union[Pred, BoolPred]
+Where = Pred | BoolPred
 
 
 @dataclass(frozen=True, slots=True)

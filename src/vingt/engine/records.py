@@ -11,6 +11,7 @@ import base64
 import binascii
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -236,7 +237,7 @@ class Engine:
         if to_insert:
             await self._assign_positions(conn, obj, [inputs[i] for i in to_insert])
             compiled, names = sqlc.compile_insert(self.catalog, self.dialect, obj.name_singular)
-            rows = []
+            rows: list[Sequence[Any]] = []
             for i in to_insert:
                 row = self._insert_row(obj, inputs[i], now)
                 ids[i] = row["id"]
@@ -271,8 +272,8 @@ class Engine:
         row["updatedAt"] = now
         row["deletedAt"] = None
         for actor_field in ("createdBy", "updatedBy"):
-            f = obj.field(actor_field)
-            if f is not None and f.type == FieldType.ACTOR:
+            actor = obj.field(actor_field)
+            if actor is not None and actor.type == FieldType.ACTOR:
                 source_col = sub_column(actor_field, "source")
                 row[source_col] = inp.columns.get(source_col) or self.actor.source
                 row[sub_column(actor_field, "name")] = self.actor.name

@@ -13,8 +13,8 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from vingt.engine.records import Actor, Engine, Page
 from vingt.engine.planner import object_by_plural
+from vingt.engine.records import Actor, Engine, Page
 from vingt.errors import ApiError
 from vingt.metadata.types import capitalize
 from vingt.registry import Principal
