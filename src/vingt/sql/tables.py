@@ -47,8 +47,12 @@ def unique_columns(field: FieldMeta) -> list[str]:
     return [c.name for c in field.columns()]
 
 
-def _index_name(obj: ObjectMeta, suffix: str) -> str:
-    return f"IDX_{obj.name_singular}_{suffix}"[:63]
+def _index_name(table: sa.Table, suffix: str) -> str:
+    """Index names are per schema on PostgreSQL but per database on SQLite, where the
+    table name carries the workspace."""
+    if table.schema is None:
+        return f"IDX_{table.name}_{suffix}"
+    return f"IDX_{table.name}_{suffix}"[:63]
 
 
 def create_statements(catalog: Catalog, objects: list[ObjectMeta], dialect: Dialect) -> list[Any]:
@@ -87,12 +91,12 @@ def indexes(obj: ObjectMeta, table: sa.Table) -> list[sa.Index]:
     out = []
     for f in obj.fields:
         if f.is_many_to_one:
-            out.append(sa.Index(_index_name(obj, f.join_column), table.c[f.join_column]))
+            out.append(sa.Index(_index_name(table, f.join_column), table.c[f.join_column]))
         elif f.is_unique and f.name != "id":
             cols = [table.c[c] for c in unique_columns(f)]
             out.append(
                 sa.Index(
-                    _index_name(obj, "UNIQUE_" + "_".join(c.name for c in cols)),
+                    _index_name(table, "UNIQUE_" + "_".join(c.name for c in cols)),
                     *cols,
                     unique=True,
                     sqlite_where=table.c.deletedAt.is_(None),
@@ -100,5 +104,5 @@ def indexes(obj: ObjectMeta, table: sa.Table) -> list[sa.Index]:
                 )
             )
     if "position" in table.c and obj.field("position") is not None:
-        out.append(sa.Index(_index_name(obj, "position"), table.c.position))
+        out.append(sa.Index(_index_name(table, "position"), table.c.position))
     return out

@@ -1,0 +1,181 @@
+"""End to end: ``vingt serve`` and the other commands as subprocesses, over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import PG_ADMIN_URL, _pg_admin, _pg_available
+
+pytestmark = pytest.mark.e2e
+
+VINGT = [sys.executable, "-m", "vingt"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database (no system tables yet) of each kind."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'e2e.db'}"
+        return
+    problem = _pg_available()
+    if problem is not None:
+        if os.environ.get("VINGT_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is required but unreachable: {problem}")
+        pytest.skip(f"PostgreSQL unreachable: {problem}")
+    name = f"vingt_e2e_{uuid.uuid4().hex[:12]}"
+    _pg_admin(f'CREATE DATABASE "{name}"')
+    yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Server:
+    def __init__(self, url: str, cwd: Path, workers: int = 1):
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "VINGT_SECRET": ""}
+        env.pop("VINGT_SECRET")
+        self.proc = subprocess.Popen(
+            [*VINGT, "serve", "--port", str(self.port), "--database", url, "--workers", str(workers)],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
+        self.output: list[str] = []
+        self.key: str | None = None
+        deadline = time.monotonic() + 60
+        assert self.proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise AssertionError("vingt serve exited early:\n" + "".join(self.output))
+            self.output.append(line)
+            if self.output[-2:-1] == ["API key (shown once, keep it):\n"]:
+                self.key = line.strip()
+            if line.startswith("Vingt listening"):
+                break
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.base + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise AssertionError("server did not become ready:\n" + "".join(self.output))
+
+    def client(self, token: str) -> httpx.Client:
+        return httpx.Client(base_url=self.base, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def run_cli(*args: str, cwd: Path) -> dict:
+    out = subprocess.run([*VINGT, *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=True)
+    lines = out.stdout.strip().splitlines()
+    assert len(lines) == 1, out.stdout
+    return json.loads(lines[0])  # type: ignore[no-any-return]
+
+
+def test_serve_prints_a_key_that_reads_people(fresh_url: str, tmp_path: Path) -> None:
+    server = Server(fresh_url, tmp_path)
+    try:
+        assert server.key, "".join(server.output)
+        with server.client(server.key) as c:
+            r = c.get("/rest/people")
+            assert r.status_code == 200, r.text
+            body = r.json()
+            assert body["data"] == {"people": []}
+            assert body["totalCount"] == 0
+            assert body["pageInfo"] == {
+                "hasNextPage": False, "hasPreviousPage": False, "startCursor": None, "endCursor": None,
+            }
+            created = c.post("/rest/people", json={"name": {"firstName": "Grace", "lastName": "Hopper"}})
+            assert created.status_code == 201, created.text
+            pid = created.json()["data"]["createPerson"]["id"]
+            assert c.get(f"/rest/people/{pid}").json()["data"]["person"]["name"]["lastName"] == "Hopper"
+            assert c.get("/rest/people").json()["totalCount"] == 1
+        assert httpx.get(server.base + "/rest/people").status_code == 403
+    finally:
+        server.stop()
+
+
+def test_keys_survive_restart_and_no_second_default_workspace(fresh_url: str, tmp_path: Path) -> None:
+    first = Server(fresh_url, tmp_path)
+    first.stop()
+    assert first.key
+    second = Server(fresh_url, tmp_path)
+    try:
+        assert second.key is None, "a second Default workspace was created"
+        with second.client(first.key) as c:
+            assert c.get("/rest/companies").status_code == 200
+    finally:
+        second.stop()
+
+
+def test_cli_workspace_and_key_lifecycle(fresh_url: str, tmp_path: Path) -> None:
+    server = Server(fresh_url, tmp_path)
+    try:
+        ws = run_cli("workspace", "create", "Acme", "--database", fresh_url, cwd=tmp_path)
+        assert set(ws) == {"workspaceId", "apiKey"}
+        uuid.UUID(ws["workspaceId"])
+        key = run_cli(
+            "apikey", "create", "--workspace", ws["workspaceId"], "--name", "zapier",
+            "--expires-at", "2099-01-01T00:00:00Z", "--database", fresh_url, cwd=tmp_path,
+        )
+        assert set(key) == {"id", "token"}
+        with server.client(key["token"]) as c:
+            created = c.post("/rest/companies", json={"name": "Acme"})
+            assert created.status_code == 201, created.text
+            assert created.json()["data"]["createCompany"]["createdBy"]["name"] == "zapier"
+            # the default workspace's key does not see Acme's company
+            assert server.key
+            with server.client(server.key) as other:
+                assert other.get("/rest/companies").json()["totalCount"] == 0
+            revoked = run_cli("apikey", "revoke", key["id"], "--database", fresh_url, cwd=tmp_path)
+            assert revoked == {"id": key["id"], "revoked": True}
+            deadline = time.monotonic() + 5
+            status = 200
+            while time.monotonic() < deadline:
+                r = c.get("/rest/companies")
+                status = r.status_code
+                if status == 403:
+                    break
+                time.sleep(0.1)
+            assert status == 403
+            assert r.json()["error"]["code"] == "FORBIDDEN"
+        with server.client(ws["apiKey"]) as c:
+            assert c.get("/rest/companies").json()["totalCount"] == 1
+    finally:
+        server.stop()
+
+
+def test_apikey_create_for_unknown_workspace_fails(fresh_url: str, tmp_path: Path) -> None:
+    run_cli("workspace", "create", "Only", "--database", fresh_url, cwd=tmp_path)
+    out = subprocess.run(
+        [*VINGT, "apikey", "create", "--workspace", str(uuid.uuid4()), "--database", fresh_url],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )
+    assert out.returncode != 0
+    assert "not found" in out.stderr
