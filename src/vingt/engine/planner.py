@@ -138,7 +138,7 @@ def _plan_condition(obj: ObjectMeta, c: Condition, b: Bindings) -> Where:
             )
         assert isinstance(c.value, tuple)
         values = [_coerce_scalar(field, Storage.TEXT, v, c) for v in c.value]
-        return Pred(column, storage, "overlaps", b.add(values))
+        return Pred(column, storage, "overlaps", b.add(values, Storage.TEXT, many=True))
     if op == "containsAny":
         raise ApiError("INVALID_FILTER", f"'containsAny' only applies to list fields, not '{'.'.join(c.path)}'", details)
     if op in ("like", "ilike", "startsWith", "endsWith"):
@@ -147,16 +147,16 @@ def _plan_condition(obj: ObjectMeta, c: Condition, b: Bindings) -> Where:
         assert isinstance(c.value, str)
         value = c.value
         if op == "startsWith":
-            return Pred(column, storage, "like", b.add(_escape_like(value) + "%"))
+            return Pred(column, storage, "like", b.add(_escape_like(value) + "%", storage))
         if op == "endsWith":
-            return Pred(column, storage, "like", b.add("%" + _escape_like(value)))
-        return Pred(column, storage, op, b.add(value))
+            return Pred(column, storage, "like", b.add("%" + _escape_like(value), storage))
+        return Pred(column, storage, op, b.add(value, storage))
     if op == "in":
         assert isinstance(c.value, tuple)
         values = [_coerce_scalar(field, storage, v, c) for v in c.value]
         if storage == Storage.TIMESTAMP:
             return BoolPred("or", tuple(_timestamp_pred(column, storage, "eq", v, b) for v in values))
-        return Pred(column, storage, "in", b.add(values))
+        return Pred(column, storage, "in", b.add(values, storage, many=True))
     if op in ("gt", "gte", "lt", "lte") and storage not in _COMPARABLE:
         raise ApiError("INVALID_FILTER", f"'{op}' cannot compare '{'.'.join(c.path)}'", details)
     assert isinstance(c.value, str)
@@ -166,21 +166,21 @@ def _plan_condition(obj: ObjectMeta, c: Condition, b: Bindings) -> Where:
     value = _coerce_scalar(field, storage, c.value, c)
     if storage == Storage.TIMESTAMP:
         return _timestamp_pred(column, storage, op, value, b)
-    return Pred(column, storage, op, b.add(value))
+    return Pred(column, storage, op, b.add(value, storage))
 
 
 def _timestamp_pred(column: str, storage: Storage, op: str, value: dt.datetime, b: Bindings) -> Where:
     """Millisecond precision: ``eq v`` is ``[v, v+1ms)``."""
     nxt = value + _MS
     if op == "eq":
-        return BoolPred("and", (Pred(column, storage, "gte", b.add(value)), Pred(column, storage, "lt", b.add(nxt))))
+        return BoolPred("and", (Pred(column, storage, "gte", b.add(value, storage)), Pred(column, storage, "lt", b.add(nxt, storage))))
     if op == "neq":
-        return BoolPred("or", (Pred(column, storage, "lt", b.add(value)), Pred(column, storage, "gte", b.add(nxt))))
+        return BoolPred("or", (Pred(column, storage, "lt", b.add(value, storage)), Pred(column, storage, "gte", b.add(nxt, storage))))
     if op == "gt":
-        return Pred(column, storage, "gte", b.add(nxt))
+        return Pred(column, storage, "gte", b.add(nxt, storage))
     if op == "lte":
-        return Pred(column, storage, "lt", b.add(nxt))
-    return Pred(column, storage, op, b.add(value))
+        return Pred(column, storage, "lt", b.add(nxt, storage))
+    return Pred(column, storage, op, b.add(value, storage))
 
 
 def _escape_like(value: str) -> str:

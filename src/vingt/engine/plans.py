@@ -11,15 +11,33 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vingt.metadata.types import Storage
+from vingt.sql.dialect import Dialect
 
 
 @dataclass
 class Bindings:
-    values: list[Any] = field(default_factory=list)
+    """Slot values, each with the storage kind of the column it meets (``None``: pass as is)
+    and whether it is a list (``in``, ``containsAny``)."""
 
-    def add(self, value: Any) -> int:
+    values: list[Any] = field(default_factory=list)
+    kinds: list[tuple[Storage | None, bool]] = field(default_factory=list)
+
+    def add(self, value: Any, storage: Storage | None = None, many: bool = False) -> int:
         self.values.append(value)
+        self.kinds.append((storage, many))
         return len(self.values) - 1
+
+    def adapted(self, dialect: Dialect) -> list[Any]:
+        """The values as the driver takes them."""
+        out = []
+        for value, (storage, many) in zip(self.values, self.kinds, strict=True):
+            if storage is None:
+                out.append(value)
+            elif many:
+                out.append(dialect.adapt_list(storage, value))
+            else:
+                out.append(dialect.adapt(storage, value))
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -138,7 +138,7 @@ class Engine:
 
     async def _check_cursor(self, obj: ObjectMeta, cursor_id: str) -> None:
         compiled = sqlc.compile_exists(self.catalog, self.dialect, obj.name_singular)
-        if not await self.db.fetch(compiled.sql, self._params(compiled, Bindings([cursor_id]))):
+        if not await self.db.fetch(compiled.sql, self._params(compiled, Bindings([cursor_id], [(None, False)]))):
             raise ApiError(
                 "INVALID_CURSOR", f"Invalid cursor: no record {cursor_id} to page from", {"cursor": cursor_id}
             )
@@ -171,7 +171,7 @@ class Engine:
         if not ids:
             return []
         b = Bindings()
-        slot = b.add(self.dialect.adapt_list(Storage.UUID, ids))  # type: ignore[attr-defined]
+        slot = b.add(ids, Storage.UUID, many=True)
         plan = ReadPlan(
             obj.name_singular, Pred("id", Storage.UUID, "in", slot), include_deleted, (Sort("id", "AscNullsFirst"),),
             selection,
@@ -182,10 +182,7 @@ class Engine:
         return [by_id[i] for i in ids if i in by_id]
 
     def _params(self, compiled: sqlc.Compiled, b: Bindings) -> list[Any]:
-        return compiled.params(b.values)
-
-    def _adapt_bindings(self, b: Bindings, plan_where: Any) -> None:
-        """Convert coerced filter values to what the driver takes."""
+        return compiled.params(b.adapted(self.dialect))
 
     # ---- writes ---------------------------------------------------------------------------
 
@@ -328,7 +325,7 @@ class Engine:
             return [None] * len(inputs)
         storages = self._storages(obj)
         compiled = sqlc.compile_match(self.catalog, self.dialect, obj.name_singular, tuple(keys))
-        values = [self.dialect.adapt_list(storages[k], wanted[k]) for k in keys]  # type: ignore[attr-defined]
+        values = [self.dialect.adapt_list(storages[k], wanted[k]) for k in keys]
         rows = await conn.fetch(compiled.sql, compiled.params(values))
         other = [k for k in keys if k != "id"]
         index: dict[tuple[str, Any], str] = {}

@@ -270,7 +270,9 @@ def coerce_value(field: FieldMeta, storage: Storage, value: Any, *, path: str | 
             raise invalid(name, f"'{name}' must be a number", value=value) from None
         if not num.is_finite():
             raise invalid(name, f"'{name}' must be a finite number", value=value)
-        return num
+        if num == num.to_integral_value():
+            return num.to_integral_value()
+        return num.normalize()
     if storage == Storage.BOOLEAN:
         if not isinstance(value, bool):
             raise invalid(name, f"'{name}' must be true or false", value=value)

@@ -56,6 +56,9 @@ class Dialect:
     def adapt(self, storage: Storage, value: Any) -> Any:
         raise NotImplementedError
 
+    def adapt_list(self, storage: Storage, values: list[Any]) -> Any:
+        raise NotImplementedError
+
     def in_list(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
         raise NotImplementedError
 
@@ -105,6 +108,9 @@ class PostgresDialect(Dialect):
             )
         if storage == Storage.DATE:
             return sa.func.to_char(col, sa.literal_column("'YYYY-MM-DD'"))
+        if storage == Storage.NUMERIC:
+            # numeric keeps its input scale (2500000.0): whole values render as integers
+            return sa.func.trim_scale(col)
         return col
 
     def json_build(self, pairs: list[tuple[str, ColumnElement[Any]]]) -> ColumnElement[Any]:
