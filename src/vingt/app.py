@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from vingt.db.changes import ChangeFeed
-from vingt.db.database import open_database
+from vingt.db.database import DataError, open_database
 from vingt.db.url import parse_database_url
 from vingt.errors import ApiError
 from vingt.registry import Registry
@@ -36,6 +36,8 @@ async def rest_endpoint(request: Request) -> Response:
         return await records.handle(request, principal, request.path_params["path"])
     except ApiError as exc:
         return error_response(exc)
+    except DataError as exc:
+        return error_response(ApiError("VALIDATION_ERROR", f"The database refused a value: {exc}", {}))
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(ApiError("INTERNAL_ERROR", "Internal server error"))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from conftest import PG_ADMIN_URL, _pg_admin, _pg_available
 
 pytestmark = pytest.mark.e2e

@@ -125,6 +125,8 @@ def connect_sqlite(path: str) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA case_sensitive_like = ON")
+    # SQLite's lower() folds ASCII only; ilike needs Unicode case folding
+    conn.create_function("vingt_casefold", 1, lambda v: v.casefold() if isinstance(v, str) else v, deterministic=True)
     return conn
 
 

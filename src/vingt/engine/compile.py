@@ -156,7 +156,9 @@ def seek_sql(t: Any, table: sa.Table, order: tuple[Sort, ...], cursor_slot: int,
             after = sa.or_(sa.and_(v.is_not(None), col.is_(None)), strictly)
         expr = after if expr is None else sa.or_(after, sa.and_(col.is_not_distinct_from(v), expr))
     assert expr is not None
-    return expr
+    # a cursor whose record is gone selects nothing (and is then reported as invalid)
+    gone = table.alias("cursor_row")
+    return sa.and_(sa.exists(sa.select(gone.c.id).where(gone.c.id == _slot(cursor_slot))), expr)
 
 
 # ---- record JSON ----------------------------------------------------------------------------

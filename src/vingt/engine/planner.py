@@ -123,6 +123,8 @@ def _bad_value(c: Condition, expected: str) -> ApiError:
 
 def _plan_condition(obj: ObjectMeta, c: Condition, b: Bindings) -> Where:
     field, column, storage = resolve_column(obj, c.path, purpose="filter")
+    if any("\x00" in v for v in ((c.value,) if isinstance(c.value, str) else c.value)):
+        raise _bad_value(c, "value (NUL characters are not allowed)")
     op = c.op
     details = {"field": ".".join(c.path), "comparator": op, "position": c.position}
     if op == "is":
@@ -284,7 +286,16 @@ def plan_order(obj: ObjectMeta, items: tuple[OrderItem, ...]) -> tuple[Sort, ...
 
 
 def plan_selection(catalog: Catalog, obj: ObjectMeta, depth: int, fields: tuple[str, ...] | None = None) -> Selection:
-    """All readable fields (or the projection), and at depth ≥ 1 every relation."""
+    """All readable fields (or the projection), and at depth ≥ 1 every relation; one
+    instance per (object, depth, fields) and catalog."""
+    key = ("selection", obj.name_singular, depth, fields)
+    cached = catalog.derived.get(key)
+    if cached is None:
+        cached = catalog.derived[key] = _selection(catalog, obj, depth, fields)
+    return cached  # type: ignore[no-any-return]
+
+
+def _selection(catalog: Catalog, obj: ObjectMeta, depth: int, fields: tuple[str, ...] | None) -> Selection:
     if fields is not None:
         unknown = [n for n in fields if not _readable_name(obj, n)]
         if unknown:

@@ -66,10 +66,11 @@ class Sort:
     direction: str  # AscNullsFirst | AscNullsLast | DescNullsFirst | DescNullsLast
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Selection:
     """What to render of one object: its own fields (None = all readable), and relations
-    to embed, each with its own selection."""
+    to embed, each with its own selection. Selections are built once per catalog and
+    compared by identity, which keeps plan hashing cheap."""
 
     object_name: str
     fields: tuple[str, ...] | None = None

@@ -47,21 +47,18 @@ class Actor:
 @dataclass
 class Page:
     records: list[str]
+    ids: list[str]
     has_next: bool
     has_previous: bool
     total: int
 
     @property
     def start_cursor(self) -> str | None:
-        return _id_of(self.records[0]) if self.records else None
+        return self.ids[0] if self.ids else None
 
     @property
     def end_cursor(self) -> str | None:
-        return _id_of(self.records[-1]) if self.records else None
-
-
-def _id_of(record: str) -> str:
-    return str(orjson.loads(record)["id"])
+        return self.ids[-1] if self.ids else None
 
 
 @dataclass
@@ -131,10 +128,12 @@ class Engine:
         more = len(rows) > limit
         rows = rows[:limit]
         records = [r[1] for r in rows]
+        ids = [str(r[0]) for r in rows]
         if before is not None:
             records.reverse()
-            return Page(records, has_next=False, has_previous=more, total=total)
-        return Page(records, has_next=more, has_previous=False, total=total)
+            ids.reverse()
+            return Page(records, ids, has_next=False, has_previous=more, total=total)
+        return Page(records, ids, has_next=more, has_previous=False, total=total)
 
     async def _check_cursor(self, obj: ObjectMeta, cursor_id: str) -> None:
         compiled = sqlc.compile_exists(self.catalog, self.dialect, obj.name_singular)

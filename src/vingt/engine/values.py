@@ -236,6 +236,8 @@ def coerce_value(field: FieldMeta, storage: Storage, value: Any, *, path: str | 
             raise invalid(name, f"'{name}' must be a string", value=value)
         if len(value) > MAX_TEXT:
             raise invalid(name, f"'{name}' is longer than {MAX_TEXT} characters", limit=MAX_TEXT)
+        if "\x00" in value:
+            raise invalid(name, f"'{name}' contains a NUL character")
         if path is None and t in (FieldType.SELECT, FieldType.RATING):
             if value not in field.option_values:
                 raise invalid(

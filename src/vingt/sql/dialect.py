@@ -229,7 +229,7 @@ class SqliteDialect(Dialect):
         return sa.func.json_array_length(col) == sa.literal_column("0")
 
     def ilike(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
-        return sa.func.lower(col).like(sa.func.lower(param))
+        return sa.func.vingt_casefold(col).like(sa.func.vingt_casefold(param))
 
     def adapt_list(self, storage: Storage, values: list[Any]) -> Any:
         return orjson.dumps([self.adapt(storage, v) for v in values]).decode()
