@@ -212,6 +212,7 @@ def _relation_json(
         sa.select(body.label("j"), r.c.id.label("k"))
         .where(r.c[inverse.join_column] == parent.c.id, r.c.deletedAt.is_(None))
         .order_by(r.c.id)
+        .correlate(parent)
     )
     inner = _limit(inner, sa.literal_column(str(ONE_TO_MANY_LIMIT)), dialect).subquery(f"{r.name}_rows")
     agg: ColumnElement[Any]
