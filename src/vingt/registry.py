@@ -7,6 +7,7 @@ change is seen on the next request without a round trip on every request.
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass
 
@@ -79,6 +80,9 @@ class Registry:
         if catalog is None or catalog.version != key.version:
             catalog = await load_catalog(self.db, self.dialect, workspace_id, key.schema, key.version)
             self._catalogs[workspace_id] = catalog
+            # a catalog lives long: keep its objects out of the collector's scans
+            gc.collect()
+            gc.freeze()
         return Principal(workspace_id, key_id, key.name, catalog)
 
     async def _load_key(self, workspace_id: str, key_id: str) -> _KeyRow:

@@ -199,6 +199,11 @@ async def _init_pg_connection(conn: Any) -> None:
         )
 
 
+async def _no_reset(conn: Any) -> None:
+    """Skip asyncpg's reset round trip on every release: connections carry no session
+    state (no LISTEN, advisory locks, cursors or SET) between uses."""
+
+
 class PgConnection(Connection):
     def __init__(self, conn: Any):
         self.conn = conn
@@ -246,6 +251,7 @@ class PostgresDatabase(Database):
             min_size=self.min_size,
             max_size=self.max_size,
             init=_init_pg_connection,
+            reset=_no_reset,
             server_settings={"TimeZone": "UTC", "application_name": "vingt"},
         )
 

@@ -170,11 +170,13 @@ class Engine:
         if not ids:
             return []
         b = Bindings()
-        slot = b.add(ids, Storage.UUID, many=True)
-        plan = ReadPlan(
-            obj.name_singular, Pred("id", Storage.UUID, "in", slot), include_deleted, (Sort("id", "AscNullsFirst"),),
-            selection,
-        )
+        if len(ids) == 1:
+            where = Pred("id", Storage.UUID, "eq", b.add(ids[0], Storage.UUID))
+            order: tuple[Sort, ...] = ()
+        else:
+            where = Pred("id", Storage.UUID, "in", b.add(ids, Storage.UUID, many=True))
+            order = (Sort("id", "AscNullsFirst"),)
+        plan = ReadPlan(obj.name_singular, where, include_deleted, order, selection)
         compiled = sqlc.compile_read(self.catalog, self.dialect, plan)
         rows = await target.fetch(compiled.sql, self._params(compiled, b))
         by_id = {str(r[0]): r[1] for r in rows}

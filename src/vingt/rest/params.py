@@ -37,9 +37,10 @@ class Params:
     soft_delete: bool = False
 
 
-def parse_params(query: QueryParams, accepted: tuple[str, ...], *, default_limit: int, max_limit: int) -> Params:
+def parse_params(query_string: bytes, accepted: tuple[str, ...], *, default_limit: int, max_limit: int) -> Params:
     values: dict[str, str] = {}
-    for raw_name, value in query.multi_items():
+    items = QueryParams(query_string).multi_items() if query_string else ()
+    for raw_name, value in items:
         name = ALIASES.get(raw_name, raw_name)
         if name not in accepted:
             raise ApiError(

@@ -132,7 +132,7 @@ async def handle(request: Request, principal: Principal, path: str) -> Response:
 
     def params(accepted: tuple[str, ...]) -> Params:
         return parse_params(
-            request.query_params, accepted, default_limit=settings.default_page_size, max_limit=settings.max_page_size
+            request.scope["query_string"], accepted, default_limit=settings.default_page_size, max_limit=settings.max_page_size
         )
 
     singular, plural = obj.name_singular, obj.name_plural
