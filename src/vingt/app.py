@@ -27,7 +27,7 @@ METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
 
 
 def error_response(exc: ApiError) -> Response:
-    return Response(exc.render(), status_code=exc.status, media_type="application/json")
+    return Response(exc.render(), status_code=exc.status, media_type="application/json", headers=exc.headers)
 
 
 async def rest_endpoint(request: Request) -> Response:
@@ -50,8 +50,14 @@ async def not_found(request: Request, exc: Exception) -> Response:
 
 
 async def method_not_allowed(request: Request, exc: Exception) -> Response:
+    headers = dict(getattr(exc, "headers", None) or {})
     return error_response(
-        ApiError("METHOD_NOT_ALLOWED", f"Cannot {request.method} {request.url.path}", {"method": request.method})
+        ApiError(
+            "METHOD_NOT_ALLOWED",
+            f"Cannot {request.method} {request.url.path}",
+            {"method": request.method, "allowed": [m.strip() for m in headers.get("Allow", "").split(",") if m.strip()]},
+            headers={"Allow": headers["Allow"]} if "Allow" in headers else None,
+        )
     )
 
 

@@ -75,12 +75,20 @@ _STATUS_PHRASE = {
 class ApiError(Exception):
     """An error with a status, a stable code, a message and machine-readable details."""
 
-    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None, status: int | None = None):
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        details: dict[str, Any] | None = None,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.code = code
         self.message = message
         self.details = details or {}
         self.status = status if status is not None else CODES[code]
+        self.headers = headers or {}
 
     def body(self) -> dict[str, Any]:
         return {

@@ -231,9 +231,8 @@ def test_non_api_key_type_is_refused(app_client: TestClient, workspace: Workspac
 def test_token_without_workspace_is_refused(app_client: TestClient, key_id: str, secret: str) -> None:
     claims = {"sub": key_id, "jti": key_id, "iat": int(time.time()), "exp": int(time.time()) + 60}
     token = sign(claims, derive_key(secret, key_id, "API_KEY"))
-    r = call(app_client, bearer(token))
-    assert r.status_code in (401, 403), r.text
-    assert_error(r, r.status_code, "UNAUTHENTICATED" if r.status_code == 401 else "FORBIDDEN")
+    # AUTH_WEBHOOKS.md §2.4 step 2: no workspaceId / userId → INVALID_JWT_TOKEN_TYPE (403)
+    assert_error(call(app_client, bearer(token)), 403, "FORBIDDEN")
 
 
 # ---- expiry --------------------------------------------------------------------------------
@@ -351,3 +350,23 @@ def test_fresh_token_for_a_revoked_key_is_refused(
     assert_error(call(app_client, bearer(token)), 403, "FORBIDDEN")
     access = sign(payload(workspace.id, key.id), derive_key(secret, workspace.id, "ACCESS"))
     assert_error(call(app_client, bearer(access)), 403, "FORBIDDEN")
+
+
+def test_revocation_reaches_a_running_server_every_time(
+    app_client: TestClient, workspace: Workspace, database_url: str
+) -> None:
+    """Another process revokes a key: the running server refuses it within a second, every
+    time (PostgreSQL delivers the change as a NOTIFY, SQLite through data_version)."""
+    misses = []
+    for i in range(30):
+        key = with_db(database_url, lambda db, i=i: create_api_key(db, workspace.id, f"Race {i}"))
+        assert call(app_client, bearer(key.token)).status_code == 200
+        assert with_db(database_url, lambda db, key=key: revoke_api_key(db, key.id)) is True
+        deadline = time.monotonic() + 1.0
+        status = call(app_client, bearer(key.token)).status_code
+        while status != 403 and time.monotonic() < deadline:
+            time.sleep(0.01)
+            status = call(app_client, bearer(key.token)).status_code
+        if status != 403:
+            misses.append((i, status))
+    assert misses == [], f"revoked keys accepted on the next request: {misses}"

@@ -145,6 +145,12 @@ CASES = [
         "actor-source-not-an-option", "POST", "/rest/people", 400, V,
         json=_valid_person(createdBy={"source": "ROBOT"}), details={"field": "createdBy.source"},
     ),
+    case("text-with-nul", "POST", "/rest/people", 400, V, json=_valid_person(jobTitle="a\u0000b"), details={"field": "jobTitle"}),
+    case(
+        "sub-field-with-nul", "POST", "/rest/people", 400, V,
+        json={"name": {"firstName": "a\u0000b"}}, details={"field": "name.firstName"},
+    ),
+    case("update-text-with-nul", "PATCH", "/rest/people/{person}", 400, V, json={"city": "\u0000"}, details={"field": "city"}),
     case("unknown-body-field", "POST", "/rest/people", 400, "UNKNOWN_FIELD", json=_valid_person(nickname="Ada"), details={"field": "nickname"}),
     case("read-only-updated-at", "POST", "/rest/people", 400, "READ_ONLY_FIELD", json=_valid_person(updatedAt="2024-01-01T00:00:00Z")),
     case("one-to-many-not-writable", "POST", "/rest/companies", 400, "READ_ONLY_FIELD", json={"name": "X", "people": []}),
@@ -222,6 +228,11 @@ CASES = [
     case("cursor-missing-record", "GET", "/rest/people", 400, "INVALID_CURSOR", params={"starting_after": MISSING}),
     case("cursor-before-missing-record", "GET", "/rest/people", 400, "INVALID_CURSOR", params={"ending_before": MISSING}),
     case("fields-unknown", "GET", "/rest/people", 400, "INVALID_FIELDS", params={"fields": "id,nickname"}),
+    case("filter-with-nul", "GET", "/rest/people", 400, "INVALID_FILTER", params={"filter": "city[eq]:a\u0000b"}),
+    case(
+        "filter-with-nul-on-update-many", "PATCH", "/rest/people", 400, "INVALID_FILTER",
+        params={"filter": "city[eq]:a\u0000b"}, json={"city": "X"},
+    ),
     case("filter-bad-comparator", "GET", "/rest/people", 400, "INVALID_FILTER", params={"filter": "city[foo]:x"}),
     case("filter-on-update-many", "PATCH", "/rest/people", 400, "INVALID_FILTER", params={"filter": "city[eq"}, json={"city": "X"}),
     case("filter-on-delete-many", "DELETE", "/rest/people", 400, "INVALID_FILTER", params={"filter": "nickname[eq]:x"}),
@@ -235,6 +246,14 @@ CASES = [
     case(
         "body-too-large", "POST", "/rest/people", 413, "PAYLOAD_TOO_LARGE",
         content=b'{"jobTitle":"' + b"x" * (11 * 1024 * 1024) + b'"}', details={"limit": MAX_BODY},
+    ),
+    case(
+        "body-too-large-patch", "PATCH", "/rest/people/{person}", 413, "PAYLOAD_TOO_LARGE",
+        content=b'{"city":"' + b"x" * (11 * 1024 * 1024) + b'"}', details={"limit": MAX_BODY},
+    ),
+    case(
+        "body-too-large-batch", "POST", "/rest/batch/people", 413, "PAYLOAD_TOO_LARGE",
+        content=b'[{"city":"' + b"x" * (11 * 1024 * 1024) + b'"}]', details={"limit": MAX_BODY},
     ),
     case("delete-batch", "DELETE", "/rest/batch/people", 405, "METHOD_NOT_ALLOWED"),
     case("get-batch", "GET", "/rest/batch/people", 405, "METHOD_NOT_ALLOWED"),
@@ -319,6 +338,7 @@ def test_bad_input(api: Api, seeds: dict[str, str], c: Case) -> None:
     before = snapshot(api)
     response = send(api, c, seeds)
     body = assert_error(response, c.status, c.code)
+    assert response.headers["content-type"].startswith("application/json")
     details = body["error"]["details"]
     for key, expected in c.details.items():
         assert details.get(key) == expected, body
@@ -374,6 +394,27 @@ def test_lying_content_length_is_not_trusted(api: Api) -> None:
 
     r = api.post("/rest/people", content=chunks(), headers={"Content-Type": "application/json", "Content-Length": "2"})
     assert_error(r, 413, "PAYLOAD_TOO_LARGE")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("DELETE", "/rest/batch/people", {"POST"}),
+        ("GET", "/rest/batch/people", {"POST"}),
+        ("POST", "/rest/people/{person}", {"GET", "PATCH", "PUT", "DELETE"}),
+        ("GET", "/rest/restore/people/{person}", {"PATCH"}),
+        ("POST", "/healthz", {"GET"}),
+    ],
+)
+def test_method_not_allowed_says_what_is(api: Api, seeds: dict[str, str], method: str, path: str, allowed: set[str]) -> None:
+    """RFC 9110 §15.5.6: a 405 response MUST carry an ``Allow`` header listing the methods
+    the resource supports."""
+    r = api.request(method, path.format(**seeds))
+    assert_error(r, 405, "METHOD_NOT_ALLOWED")
+    assert "allow" in r.headers, dict(r.headers)
+    listed = {m.strip().upper() for m in r.headers["allow"].split(",") if m.strip()}
+    assert allowed <= listed, listed
+    assert method not in listed
 
 
 # ---- no stack traces, ever ----------------------------------------------------------------

@@ -140,7 +140,7 @@ async def handle(request: Request, principal: Principal, path: str) -> Response:
 
     if kind == "batch":
         if method != "POST":
-            raise _method(method, path)
+            raise _method(request.method, path, ("POST",))
         p = params(CREATE)
         body = await _body(request, settings.max_body_bytes)
         if not isinstance(body, list):
@@ -152,7 +152,7 @@ async def handle(request: Request, principal: Principal, path: str) -> Response:
 
     if kind == "restore":
         if method != "PATCH":
-            raise _method(method, path)
+            raise _method(request.method, path, ("PATCH", "PUT"))
         await _no_body(request)
         if record_id is not None:
             p = params(RESTORE_ONE)
@@ -187,7 +187,7 @@ async def handle(request: Request, principal: Principal, path: str) -> Response:
             p = params(DELETE_MANY)
             ids = await engine.delete_many(obj, p.filter, p.soft_delete)
             return _json(_data("delete" + P, _ids(ids)))
-        raise _method(method, path)
+        raise _method(request.method, path, ("GET", "POST", "PATCH", "PUT", "DELETE"))
 
     if method == "GET":
         p = params(FIND_ONE)
@@ -200,8 +200,13 @@ async def handle(request: Request, principal: Principal, path: str) -> Response:
         p = params(DELETE_ONE)
         deleted = await engine.delete_one(obj, record_id, p.soft_delete)
         return _json(_data("delete" + S, '{"id":"' + deleted + '"}'))
-    raise _method(method, path)
+    raise _method(request.method, path, ("GET", "PATCH", "PUT", "DELETE"))
 
 
-def _method(method: str, path: str) -> ApiError:
-    return ApiError("METHOD_NOT_ALLOWED", f"Cannot {method} /rest/{path}", {"method": method, "path": "/rest/" + path})
+def _method(method: str, path: str, allowed: tuple[str, ...]) -> ApiError:
+    return ApiError(
+        "METHOD_NOT_ALLOWED",
+        f"Cannot {method} /rest/{path}",
+        {"method": method, "path": "/rest/" + path, "allowed": list(allowed)},
+        headers={"Allow": ", ".join(allowed)},
+    )
