@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -499,6 +499,13 @@ def load(loader: str, base: str, sc: Scenario, token: str | None, seconds: int, 
 # ---- report -----------------------------------------------------------------------------------
 
 
+def median_result(results: list[Result]) -> Result:
+    """The round with the median throughput (its latencies come with it); errors summed."""
+    ranked = sorted(results, key=lambda r: r.rps)
+    mid = ranked[len(ranked) // 2]
+    return replace(mid, non_2xx=sum(r.non_2xx for r in results), socket_errors=sum(r.socket_errors for r in results))
+
+
 def table(rows: list[tuple[str, Result, Result]]) -> str:
     head = (f"{'scenario':<8} | {'Vingt req/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'err':>4} | "
             f"{'baseline req/s':>14} {'p50 ms':>8} {'p99 ms':>8} {'err':>4} | {'Vingt/baseline':>14}")
@@ -517,6 +524,7 @@ def table(rows: list[tuple[str, Result, Result]]) -> str:
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description="Vingt REST load benchmark against a hand-written baseline.")
+    p.add_argument("--rounds", type=int, default=3, help="alternating rounds per scenario; medians are reported")
     p.add_argument("--duration", type=int, default=10, help="seconds of measured load per scenario and server")
     p.add_argument("--warmup", type=int, default=2, help="seconds of unmeasured load before each measurement")
     p.add_argument("--connections", type=int, default=32)
@@ -600,19 +608,23 @@ def main() -> int:
         rows: list[tuple[str, Result, Result]] = []
         for name in scenario_names:
             sc = scenarios[name]
-            measured = []
-            for server, tok in ((vingt, token), (baseline, None)):
-                if args.warmup:
-                    load(loader, server.url, sc, tok, args.warmup, args, workdir)
-                r = load(loader, server.url, sc, tok, args.duration, args, workdir)
-                log(f"{name:<6} {server.name:<8} {r.rps:8.1f} req/s  p50 {r.p50_ms:.2f} ms  p99 {r.p99_ms:.2f} ms  "
-                    f"non-2xx {r.non_2xx}  socket errors {r.socket_errors}"
-                    + (f"  (first bad status {r.first_bad_status})" if r.first_bad_status else ""))
-                measured.append(r)
-            rows.append((name, measured[0], measured[1]))
+            # rounds alternate the two servers so that both see the same drift of a shared
+            # machine; each server's median round is reported
+            measured: dict[str, list[Result]] = {"vingt": [], "baseline": []}
+            for _round in range(args.rounds):
+                for server, tok in ((vingt, token), (baseline, None)):
+                    if args.warmup:
+                        load(loader, server.url, sc, tok, args.warmup, args, workdir)
+                    r = load(loader, server.url, sc, tok, args.duration, args, workdir)
+                    log(f"{name:<6} {server.name:<8} {r.rps:8.1f} req/s  p50 {r.p50_ms:.2f} ms  "
+                        f"p99 {r.p99_ms:.2f} ms  non-2xx {r.non_2xx}  socket errors {r.socket_errors}"
+                        + (f"  (first bad status {r.first_bad_status})" if r.first_bad_status else ""))
+                    measured[server.name].append(r)
+            rows.append((name, median_result(measured["vingt"]), median_result(measured["baseline"])))
 
         print()
-        print(f"{args.connections} connections, {args.duration}s per run after {args.warmup}s warm-up, "
+        print(f"{args.connections} connections, {args.rounds} alternating rounds of {args.duration}s "
+              f"after {args.warmup}s warm-up (median round shown), "
               f"loader {loader}, {os.cpu_count()} CPUs shared by loader, servers and PostgreSQL {pg_version}")
         print("read = GET /rest/people/<id> cycling through all seeded ids; err = non-2xx + socket errors")
         print(table(rows))
