@@ -15,8 +15,9 @@ from vingt.db.changes import ChangeFeed
 from vingt.db.database import DataError, open_database
 from vingt.db.url import parse_database_url
 from vingt.errors import ApiError
+from vingt.openapi.routes import routes as openapi_routes
 from vingt.registry import Registry
-from vingt.rest import records
+from vingt.rest import idempotency, records
 from vingt.settings import Settings
 from vingt.sql.dialect import dialect_for
 from vingt.workspaces import app_secret
@@ -33,7 +34,10 @@ def error_response(exc: ApiError) -> Response:
 async def rest_endpoint(request: Request) -> Response:
     try:
         principal = await request.app.state.registry.authenticate(request.headers.get("authorization"))
-        return await records.handle(request, principal, request.path_params["path"])
+        path = request.path_params["path"]
+        if request.method == "GET":
+            return await records.handle(request, principal, path)
+        return await idempotency.guarded(request, principal, lambda: records.handle(request, principal, path))
     except ApiError as exc:
         return error_response(exc)
     except DataError as exc:
@@ -89,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         routes=[
             Route("/healthz", health, methods=["GET"]),
+            *openapi_routes(),
             Route("/rest/{path:path}", rest_endpoint, methods=METHODS),
         ],
         exception_handlers={404: not_found, 405: method_not_allowed},

@@ -7,6 +7,7 @@ wrap the JSON text the engine returns in Twenty's envelopes.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -16,8 +17,10 @@ from starlette.responses import Response
 from vingt.engine.planner import object_by_plural
 from vingt.engine.records import Actor, Engine, Page
 from vingt.errors import ApiError
+from vingt.metadata.model import ObjectMeta
 from vingt.metadata.types import capitalize
 from vingt.registry import Principal
+from vingt.rest import duplicates, group_by
 from vingt.rest.params import Params, parse_params
 
 FIND_MANY = ("filter", "order_by", "limit", "depth", "starting_after", "ending_before", "fields")
@@ -29,6 +32,13 @@ DELETE_ONE = ("soft_delete",)
 DELETE_MANY = ("filter", "soft_delete")
 RESTORE_ONE = ("depth", "fields")
 RESTORE_MANY = ("filter", "depth", "fields")
+
+# /rest/<objects>/<action>: routes on a collection other than a record id
+ACTIONS: dict[str, Callable[[Request, ObjectMeta, Engine], Awaitable[Response]]] = {
+    "duplicates": duplicates.find_duplicates,
+    "merge": duplicates.merge,
+    "groupBy": group_by.group_by,
+}
 
 PATH_EXAMPLES = (
     "Valid examples: /rest/companies/id or /rest/companies or /rest/batch/companies or /rest/restore/companies/id"
@@ -122,13 +132,14 @@ async def handle(request: Request, principal: Principal, path: str) -> Response:
         raise ApiError("INVALID_PATH", f"Query path '/rest/{path}' invalid. {PATH_EXAMPLES}", {"path": "/rest/" + path})
     catalog = principal.catalog
     obj = object_by_plural(catalog, segments[0])
-    record_id = None
-    if len(segments) == 2:
-        if segments[1] in ("duplicates", "groupBy", "merge"):
-            raise ApiError("ROUTE_NOT_FOUND", f"/rest/{path} is not available on this server", {"path": "/rest/" + path})
-        record_id = _uuid(segments[1])
     db = request.app.state.db
     engine = Engine(db, request.app.state.dialect, catalog, Actor("API", principal.key_name))
+    record_id = None
+    if len(segments) == 2:
+        action = ACTIONS.get(segments[1])
+        if action is not None and kind == "records":
+            return await action(request, obj, engine)
+        record_id = _uuid(segments[1])
 
     def params(accepted: tuple[str, ...]) -> Params:
         return parse_params(
