@@ -17,7 +17,7 @@ from vingt.db.url import parse_database_url
 from vingt.errors import ApiError
 from vingt.openapi.routes import routes as openapi_routes
 from vingt.registry import Registry
-from vingt.rest import idempotency, records
+from vingt.rest import idempotency, metadata, records
 from vingt.settings import Settings
 from vingt.sql.dialect import dialect_for
 from vingt.workspaces import app_secret
@@ -35,9 +35,13 @@ async def rest_endpoint(request: Request) -> Response:
     try:
         principal = await request.app.state.registry.authenticate(request.headers.get("authorization"))
         path = request.path_params["path"]
+        handler = records.handle
+        if path == "metadata" or path.startswith("metadata/"):
+            handler = metadata.handle
+            path = path[len("metadata/") :]
         if request.method == "GET":
-            return await records.handle(request, principal, path)
-        return await idempotency.guarded(request, principal, lambda: records.handle(request, principal, path))
+            return await handler(request, principal, path)
+        return await idempotency.guarded(request, principal, lambda: handler(request, principal, path))
     except ApiError as exc:
         return error_response(exc)
     except DataError as exc:

@@ -78,12 +78,20 @@ class Registry:
             raise ApiError("FORBIDDEN", "This API Key is revoked", {"reason": "API_KEY_REVOKED"})
         catalog = self._catalogs.get(workspace_id)
         if catalog is None or catalog.version != key.version:
+            if catalog is not None:
+                await self._schema_changed()
             catalog = await load_catalog(self.db, self.dialect, workspace_id, key.schema, key.version)
             self._catalogs[workspace_id] = catalog
             # a catalog lives long: keep its objects out of the collector's scans
             gc.collect()
             gc.freeze()
         return Principal(workspace_id, key_id, key.name, catalog)
+
+    async def _schema_changed(self) -> None:
+        """Tables changed shape: statements prepared against the old shape must go."""
+        pool = getattr(self.db, "pool", None)
+        if pool is not None:
+            await pool.expire_connections()
 
     async def _load_key(self, workspace_id: str, key_id: str) -> _KeyRow:
         ws, ak = system.workspace, system.api_key

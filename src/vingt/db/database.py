@@ -70,7 +70,7 @@ class Database:
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         raise NotImplementedError
 
-    def transaction(self) -> Any:
+    def transaction(self, ddl: bool = False) -> Any:
         raise NotImplementedError
 
 
@@ -156,17 +156,27 @@ class SqliteDatabase(Database):
         return await SqliteConnection(self.conn).fetch(sql, params)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Connection]:
+    async def transaction(self, ddl: bool = False) -> AsyncIterator[Connection]:
+        """One write transaction. ``ddl``: a schema change, run with foreign-key actions off
+        (SQLite rebuilds tables by drop-and-rename, which must not cascade) and checked
+        before commit."""
         assert self.conn is not None
         async with self._lock:
+            if ddl:
+                self.conn.execute("PRAGMA foreign_keys = OFF")
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield SqliteConnection(self.conn)
+                if ddl and self.conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
+                    raise IntegrityViolation("foreign_key", None, None, "schema change broke a foreign key")
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
             else:
                 self.conn.execute("COMMIT")
+            finally:
+                if ddl:
+                    self.conn.execute("PRAGMA foreign_keys = ON")
 
 
 # ---- PostgreSQL -----------------------------------------------------------------------------
@@ -264,7 +274,7 @@ class PostgresDatabase(Database):
         return await _pg_call(self.pool.fetch(sql, *params))
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Connection]:
+    async def transaction(self, ddl: bool = False) -> AsyncIterator[Connection]:
         async with self.pool.acquire() as conn, conn.transaction():
             yield PgConnection(conn)
 

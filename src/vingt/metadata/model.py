@@ -140,10 +140,10 @@ class ObjectMeta:
     created_at: str | None = None
     updated_at: str | None = None
     fields: tuple[FieldMeta, ...] = ()
-    _by_name: dict[str, FieldMeta] = field(default_factory=dict, compare=False, repr=False)
+    _by_name: dict[str, FieldMeta] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._by_name.update({f.name: f for f in self.fields})
+        object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
 
     def field(self, name: str) -> FieldMeta | None:
         return self._by_name.get(name)

@@ -77,6 +77,16 @@ class Dialect:
         names = list(compiled.positiontup or [])
         return str(compiled), names
 
+    def date_bucket(
+        self, col: ColumnElement[Any], storage: Storage, granularity: str, week_start: str = "MONDAY"
+    ) -> ColumnElement[Any]:
+        """A DATE / DATE_TIME column → its group-by bucket as text (UTC), per Twenty's
+        granularities: ``DAY`` ``WEEK`` ``MONTH`` ``QUARTER`` ``YEAR`` render the bucket's first
+        day as ``YYYY-MM-DD`` (a week starts on ``week_start``: MONDAY, SUNDAY or SATURDAY);
+        ``DAY_OF_THE_WEEK`` → ``Monday`` …, ``MONTH_OF_THE_YEAR`` → ``January`` …,
+        ``QUARTER_OF_THE_YEAR`` → ``Q1`` … ``Q4``; ``NONE`` → the column itself."""
+        raise NotImplementedError
+
 
 class PostgresDialect(Dialect):
     name = "postgresql"
@@ -153,6 +163,32 @@ class PostgresDialect(Dialect):
 
     def adapt_list(self, storage: Storage, values: list[Any]) -> Any:
         return [self.adapt(storage, v) for v in values]
+
+    def date_bucket(
+        self, col: ColumnElement[Any], storage: Storage, granularity: str, week_start: str = "MONDAY"
+    ) -> ColumnElement[Any]:
+        if granularity == "NONE":
+            return col
+        if storage == Storage.TIMESTAMP:
+            ts: ColumnElement[Any] = sa.func.timezone(sa.literal_column("'UTC'"), col)
+        else:
+            ts = sa.cast(col, postgresql.TIMESTAMP())
+        if granularity == "DAY_OF_THE_WEEK":
+            return sa.func.to_char(ts, sa.literal_column("'FMDay'"))
+        if granularity == "MONTH_OF_THE_YEAR":
+            return sa.func.to_char(ts, sa.literal_column("'FMMonth'"))
+        if granularity == "QUARTER_OF_THE_YEAR":
+            return sa.func.to_char(ts, sa.literal_column("'\"Q\"Q'"))
+        day = sa.literal_column("'YYYY-MM-DD'")
+        if granularity == "WEEK":
+            shift = {"MONDAY": 0, "SUNDAY": 1, "SATURDAY": 2}[week_start]
+            if shift == 0:
+                return sa.func.to_char(sa.func.date_trunc(sa.literal_column("'week'"), ts), day)
+            interval = sa.literal_column(f"interval '{shift} days'")
+            start = sa.func.date_trunc(sa.literal_column("'week'"), ts.op("+")(interval)).op("-")(interval)
+            return sa.func.to_char(start, day)
+        unit = {"DAY": "day", "MONTH": "month", "QUARTER": "quarter", "YEAR": "year"}[granularity]
+        return sa.func.to_char(sa.func.date_trunc(sa.literal_column(f"'{unit}'"), ts), day)
 
 
 class SqliteDialect(Dialect):
@@ -234,6 +270,51 @@ class SqliteDialect(Dialect):
     def adapt_list(self, storage: Storage, values: list[Any]) -> Any:
         return orjson.dumps([self.adapt(storage, v) for v in values]).decode()
 
+    def date_bucket(
+        self, col: ColumnElement[Any], storage: Storage, granularity: str, week_start: str = "MONDAY"
+    ) -> ColumnElement[Any]:
+        # values are stored as ISO text (``2024-05-01T09:30:00.000Z`` / ``2024-05-01``), which
+        # SQLite's date functions read as UTC
+        if granularity == "NONE":
+            return col
+
+        def fmt(pattern: str) -> ColumnElement[Any]:
+            return sa.func.strftime(sa.literal_column(f"'{pattern}'"), col)
+
+        if granularity == "DAY":
+            return fmt("%Y-%m-%d")
+        if granularity == "MONTH":
+            return fmt("%Y-%m-01")
+        if granularity == "YEAR":
+            return fmt("%Y-01-01")
+        if granularity == "QUARTER":
+            month = fmt("%m").op("-")(sa.literal_column("1")).op("/")(sa.literal_column("3"))
+            first = month.op("*")(sa.literal_column("3")).op("+")(sa.literal_column("1"))
+            return sa.func.printf(sa.literal_column("'%s-%02d-01'"), fmt("%Y"), first)
+        if granularity == "WEEK":
+            weekday = {"MONDAY": 1, "SUNDAY": 0, "SATURDAY": 6}[week_start]
+            return sa.func.date(col, sa.literal_column("'-6 days'"), sa.literal_column(f"'weekday {weekday}'"))
+        if granularity == "DAY_OF_THE_WEEK":
+            names = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+            return sa.case(
+                *[(fmt("%w") == sa.literal_column(f"'{i}'"), sa.literal_column(f"'{n}'")) for i, n in enumerate(names)]
+            )
+        if granularity == "MONTH_OF_THE_YEAR":
+            return sa.case(
+                *[
+                    (fmt("%m") == sa.literal_column(f"'{i:02d}'"), sa.literal_column(f"'{n}'"))
+                    for i, n in enumerate(
+                        ("January", "February", "March", "April", "May", "June", "July", "August",
+                         "September", "October", "November", "December"),
+                        1,
+                    )
+                ]
+            )
+        if granularity == "QUARTER_OF_THE_YEAR":
+            quarter = fmt("%m").op("+")(sa.literal_column("2")).op("/")(sa.literal_column("3"))
+            return sa.literal_column("'Q'").op("||")(quarter)
+        raise ValueError(f"unknown granularity {granularity}")
+
 
 def _flatten(pairs: list[tuple[str, ColumnElement[Any]]]) -> list[Any]:
     out: list[Any] = []
@@ -245,3 +326,4 @@ def _flatten(pairs: list[tuple[str, ColumnElement[Any]]]) -> list[Any]:
 
 def dialect_for(kind: str) -> Dialect:
     return PostgresDialect() if kind == "postgresql" else SqliteDialect()
+

@@ -87,22 +87,32 @@ def _foreign_key(catalog: Catalog, table: sa.Table, field: FieldMeta, dialect: D
     )
 
 
+def join_index(table: sa.Table, field: FieldMeta) -> sa.Index:
+    return sa.Index(_index_name(table, field.join_column), table.c[field.join_column])
+
+
+def unique_index(table: sa.Table, field: FieldMeta) -> sa.Index:
+    """A unique index over live rows: a soft-deleted record does not hold its value."""
+    cols = [table.c[c] for c in unique_columns(field)]
+    return sa.Index(
+        _index_name(table, "UNIQUE_" + "_".join(c.name for c in cols)),
+        *cols,
+        unique=True,
+        sqlite_where=table.c.deletedAt.is_(None),
+        postgresql_where=table.c.deletedAt.is_(None),
+    )
+
+
+def field_indexes(table: sa.Table, field: FieldMeta) -> list[sa.Index]:
+    if field.is_many_to_one:
+        return [join_index(table, field)]
+    if field.is_unique and field.name != "id":
+        return [unique_index(table, field)]
+    return []
+
+
 def indexes(obj: ObjectMeta, table: sa.Table) -> list[sa.Index]:
-    out = []
-    for f in obj.fields:
-        if f.is_many_to_one:
-            out.append(sa.Index(_index_name(table, f.join_column), table.c[f.join_column]))
-        elif f.is_unique and f.name != "id":
-            cols = [table.c[c] for c in unique_columns(f)]
-            out.append(
-                sa.Index(
-                    _index_name(table, "UNIQUE_" + "_".join(c.name for c in cols)),
-                    *cols,
-                    unique=True,
-                    sqlite_where=table.c.deletedAt.is_(None),
-                    postgresql_where=table.c.deletedAt.is_(None),
-                )
-            )
+    out = [ix for f in obj.fields for ix in field_indexes(table, f)]
     if "position" in table.c and obj.field("position") is not None:
         out.append(sa.Index(_index_name(table, "position"), table.c.position))
     return out
