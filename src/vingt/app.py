@@ -15,6 +15,7 @@ from vingt.db.changes import ChangeFeed
 from vingt.db.database import DataError, open_database
 from vingt.db.url import parse_database_url
 from vingt.errors import ApiError
+from vingt.graphql_api import metadata as metadata_graphql
 from vingt.openapi.routes import routes as openapi_routes
 from vingt.registry import Registry
 from vingt.rest import idempotency, metadata, records
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         routes=[
             Route("/healthz", health, methods=["GET"]),
+            Route("/metadata", metadata_graphql.endpoint, methods=["GET", "POST"]),
             *openapi_routes(),
             Route("/rest/{path:path}", rest_endpoint, methods=METHODS),
         ],

@@ -1,0 +1,1 @@
+"""GraphQL front ends."""
