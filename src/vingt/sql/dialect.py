@@ -179,12 +179,12 @@ class PostgresDialect(Dialect):
             return sa.func.to_char(ts, sa.literal_column("'FMMonth'"))
         if granularity == "QUARTER_OF_THE_YEAR":
             return sa.func.to_char(ts, sa.literal_column("'\"Q\"Q'"))
-        day = sa.literal_column("'YYYY-MM-DD'")
+        day: ColumnElement[Any] = sa.literal_column("'YYYY-MM-DD'")
         if granularity == "WEEK":
             shift = {"MONDAY": 0, "SUNDAY": 1, "SATURDAY": 2}[week_start]
             if shift == 0:
                 return sa.func.to_char(sa.func.date_trunc(sa.literal_column("'week'"), ts), day)
-            interval = sa.literal_column(f"interval '{shift} days'")
+            interval: ColumnElement[Any] = sa.literal_column(f"interval '{shift} days'")
             start = sa.func.date_trunc(sa.literal_column("'week'"), ts.op("+")(interval)).op("-")(interval)
             return sa.func.to_char(start, day)
         unit = {"DAY": "day", "MONTH": "month", "QUARTER": "quarter", "YEAR": "year"}[granularity]
@@ -290,26 +290,22 @@ class SqliteDialect(Dialect):
         if granularity == "QUARTER":
             month = fmt("%m").op("-")(sa.literal_column("1")).op("/")(sa.literal_column("3"))
             first = month.op("*")(sa.literal_column("3")).op("+")(sa.literal_column("1"))
-            return sa.func.printf(sa.literal_column("'%s-%02d-01'"), fmt("%Y"), first)
+            # NULL-propagating: the year is NULL when the value is
+            return fmt("%Y").op("||")(sa.func.printf(sa.literal_column("'-%02d-01'"), first))
         if granularity == "WEEK":
             weekday = {"MONDAY": 1, "SUNDAY": 0, "SATURDAY": 6}[week_start]
             return sa.func.date(col, sa.literal_column("'-6 days'"), sa.literal_column(f"'weekday {weekday}'"))
         if granularity == "DAY_OF_THE_WEEK":
             names = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
-            return sa.case(
-                *[(fmt("%w") == sa.literal_column(f"'{i}'"), sa.literal_column(f"'{n}'")) for i, n in enumerate(names)]
-            )
+            days: dict[Any, Any] = {sa.literal_column(f"'{i}'"): sa.literal_column(f"'{n}'") for i, n in enumerate(names)}
+            return sa.case(days, value=fmt("%w"))
         if granularity == "MONTH_OF_THE_YEAR":
-            return sa.case(
-                *[
-                    (fmt("%m") == sa.literal_column(f"'{i:02d}'"), sa.literal_column(f"'{n}'"))
-                    for i, n in enumerate(
-                        ("January", "February", "March", "April", "May", "June", "July", "August",
-                         "September", "October", "November", "December"),
-                        1,
-                    )
-                ]
+            months = (
+                "January", "February", "March", "April", "May", "June",
+                "July", "August", "September", "October", "November", "December",
             )
+            whens: dict[Any, Any] = {sa.literal_column(f"'{i:02d}'"): sa.literal_column(f"'{n}'") for i, n in enumerate(months, 1)}
+            return sa.case(whens, value=fmt("%m"))
         if granularity == "QUARTER_OF_THE_YEAR":
             quarter = fmt("%m").op("+")(sa.literal_column("2")).op("/")(sa.literal_column("3"))
             return sa.literal_column("'Q'").op("||")(quarter)
