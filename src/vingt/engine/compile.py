@@ -118,11 +118,23 @@ def live_rows(t: Any, where: Where | None, include_deleted: bool, dialect: Diale
 # ---- order and seek -------------------------------------------------------------------------
 
 
+def sort_key(t: Any, s: Sort) -> Any:
+    """The expression a sort orders by: the column, or an option's rank for SELECT fields."""
+    col = t.c[s.column]
+    if not s.ranks:
+        return col
+    # option values are validated identifiers (UPPER_SNAKE_CASE), safe to inline
+    return sa.case(
+        *[(col == sa.literal_column(f"'{v}'"), sa.literal_column(str(i))) for i, v in enumerate(s.ranks)],
+        else_=sa.null(),
+    )
+
+
 def order_sql(t: Any, order: tuple[Sort, ...], reverse: bool = False) -> list[Any]:
     out = []
     for s in order:
         direction = _flip(s.direction) if reverse else s.direction
-        col = t.c[s.column]
+        col = sort_key(t, s)
         expr = col.asc() if direction.startswith("Asc") else col.desc()
         out.append(expr.nulls_first() if direction.endswith("NullsFirst") else expr.nulls_last())
     return out
@@ -142,13 +154,13 @@ def seek_sql(t: Any, table: sa.Table, order: tuple[Sort, ...], cursor_slot: int,
     ``k1 after v1 OR (k1 = v1 AND (k2 after v2 OR (…)))``."""
     cur = table.alias("cursor")
 
-    def value(column: str) -> Any:
-        return sa.select(cur.c[column]).where(cur.c.id == _slot(cursor_slot)).scalar_subquery()
+    def value(s: Sort) -> Any:
+        return sa.select(sort_key(cur, s)).where(cur.c.id == _slot(cursor_slot)).scalar_subquery()
 
     expr: ColumnElement[bool] | None = None
     for s in reversed(order):
         direction = _flip(s.direction) if reverse else s.direction
-        col, v = t.c[s.column], value(s.column)
+        col, v = sort_key(t, s), value(s)
         strictly = col > v if direction.startswith("Asc") else col < v
         if direction.endswith("NullsFirst"):
             after = sa.or_(sa.and_(v.is_(None), col.is_not(None)), strictly)

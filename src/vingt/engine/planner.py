@@ -276,7 +276,8 @@ def plan_order(obj: ObjectMeta, items: tuple[OrderItem, ...]) -> tuple[Sort, ...
         if column in seen:
             continue
         seen.add(column)
-        sorts.append(Sort(column, item.direction))
+        ranks = field.option_values if field.type in (FieldType.SELECT, FieldType.RATING) else None
+        sorts.append(Sort(column, item.direction, ranks or None))
     if "id" not in seen:
         sorts.append(Sort("id", "AscNullsFirst"))
     return tuple(sorts)

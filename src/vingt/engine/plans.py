@@ -64,6 +64,8 @@ Where = Pred | BoolPred
 class Sort:
     column: str
     direction: str  # AscNullsFirst | AscNullsLast | DescNullsFirst | DescNullsLast
+    # SELECT / RATING values sort by their option's position, as Twenty's enums do
+    ranks: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
