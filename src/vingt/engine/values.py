@@ -350,6 +350,8 @@ def decode_default(field: FieldMeta, storage: Storage, encoded: Any, now: dt.dat
             return decimal.Decimal(text) if text else None
         if storage == Storage.TIMESTAMP:
             return parse_timestamp(text)
+        if storage == Storage.DATE:
+            return dt.date.fromisoformat(text)
         return text if text != "" else None
     if isinstance(encoded, list) and storage == Storage.TEXT_ARRAY:
         return [v[1:-1] if isinstance(v, str) and v.startswith("'") else v for v in encoded] or None

@@ -9,6 +9,7 @@ Parsed and validated documents are cached by their text. Errors follow Twenty: H
 from __future__ import annotations
 
 import base64
+import uuid
 from collections import OrderedDict
 from typing import Any
 
@@ -157,7 +158,6 @@ input CreateObjectInput {
   description: String
   icon: String
   shortcut: String
-  color: String
   isLabelSyncedWithName: Boolean
   isSearchable: Boolean
   isRemote: Boolean
@@ -173,7 +173,6 @@ input UpdateObjectPayload {
   description: String
   icon: String
   shortcut: String
-  color: String
   isActive: Boolean
   isSearchable: Boolean
   isLabelSyncedWithName: Boolean
@@ -404,7 +403,15 @@ def _decode_cursor(cursor: str) -> str:
         raise ApiError("INVALID_CURSOR", f"Invalid cursor: {cursor}", {"cursor": cursor}) from None
 
 
+def _valid_id(value: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise ApiError("INVALID_UUID", f"'{value}' is not a valid UUID", {"value": value}) from None
+
+
 def _find_field(catalog: Catalog, field_id: str) -> FieldMeta:
+    field_id = _valid_id(field_id)
     for o in catalog.objects:
         for f in o.fields:
             if f.id == field_id:
@@ -413,7 +420,7 @@ def _find_field(catalog: Catalog, field_id: str) -> FieldMeta:
 
 
 def _object(catalog: Catalog, object_id: str) -> ObjectMeta:
-    obj = catalog.by_id.get(object_id)
+    obj = catalog.by_id.get(_valid_id(object_id))
     if obj is None:
         raise ApiError("OBJECT_METADATA_NOT_FOUND", f"Object {object_id} not found", {"id": object_id})
     return obj

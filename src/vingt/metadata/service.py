@@ -50,13 +50,11 @@ SYSTEM_LINKS = (
 )
 OBJECT_CREATE_KEYS = {
     "nameSingular", "namePlural", "labelSingular", "labelPlural", "description", "icon", "shortcut",
-    "isLabelSyncedWithName", "isRemote", "primaryKeyColumnType", "primaryKeyFieldMetadataSettings", "color",
-    "isSearchable",
+    "isLabelSyncedWithName", "isRemote", "primaryKeyColumnType", "primaryKeyFieldMetadataSettings", "isSearchable",
 }
 OBJECT_UPDATE_KEYS = {
     "nameSingular", "namePlural", "labelSingular", "labelPlural", "description", "icon", "shortcut", "isActive",
-    "isLabelSyncedWithName", "labelIdentifierFieldMetadataId", "imageIdentifierFieldMetadataId", "color",
-    "isSearchable",
+    "isLabelSyncedWithName", "labelIdentifierFieldMetadataId", "imageIdentifierFieldMetadataId", "isSearchable",
 }
 FIELD_CREATE_KEYS = {
     "objectMetadataId", "type", "name", "label", "description", "icon", "isActive", "isCustom", "isSystem",
@@ -240,12 +238,7 @@ class MetadataService:
                 if target is None:
                     continue
                 link_name = pattern.format(Name=name_cap, name=singular)
-                if target.field(link_name) is not None:
-                    raise ApiError(
-                        "METADATA_NAME_CONFLICT",
-                        f"'{target_name}.{link_name}' already exists",
-                        {"object": target_name, "field": link_name},
-                    )
+                v.check_field_name(target, link_name, FieldType.RELATION)
                 many, one = relation_pair(
                     source=target_name, name=link_name, label=label_s, target=singular, inverse=inverse_name,
                     inverse_label=label, on_delete="CASCADE", now=now, custom=True,
@@ -327,6 +320,7 @@ class MetadataService:
                     raise _forbidden(f"standard object '{obj.name_singular}' cannot be renamed")
                 v.check_object_names(old, singular, plural, ignore=obj)
                 changes["name_singular"], changes["name_plural"] = singular, plural
+            if singular != obj.name_singular:
                 objects, renamed = _rename_object_references(objects, obj, singular)
                 touched |= {o.id for o in renamed}
                 old_name = obj.name_singular
@@ -531,6 +525,8 @@ class MetadataService:
             if "name" in data and data["name"] != f.name:
                 if standard:
                     raise _forbidden(f"standard field '{f.name}' cannot be renamed", field=f.name)
+                if _is_managed(old, f):
+                    raise _forbidden(f"'{f.name}' is managed by the server and cannot be renamed", field=f.name)
                 v.check_field_name(obj, data["name"], f.type, ignore=f)
                 changes["name"] = data["name"]
             if "settings" in data:
@@ -654,6 +650,8 @@ class MetadataService:
             f, obj = _find_field(old, field_id)
             if not f.is_custom:
                 raise _forbidden(f"standard field '{f.name}' cannot be deleted", field=f.name)
+            if _is_managed(old, f):
+                raise _forbidden(f"'{f.name}' is managed by the server and cannot be deleted", field=f.name)
             if f.name == obj.label_identifier_field:
                 raise _forbidden(f"'{f.name}' is the label identifier of '{obj.name_singular}'", field=f.name)
             doomed = {f.id}
@@ -686,6 +684,17 @@ _UNIQUE_TYPES = (
     FieldType.EMAILS, FieldType.LINKS, FieldType.PHONES, FieldType.SELECT, FieldType.RATING, FieldType.BOOLEAN,
 )
 _SERVER_FIELDS = ("id", "createdAt", "updatedAt", "deletedAt", "createdBy", "updatedBy", "position", "searchVector")
+
+
+def _is_managed(catalog: Catalog, f: FieldMeta) -> bool:
+    """Server-managed fields and the system links of custom objects (both sides)."""
+    if f.name in _SERVER_FIELDS:
+        return True
+    if f.relation is None:
+        return False
+    if f.is_many_to_one:
+        return _system_link_name(f.object_name, f.name, f.relation.target_object) is not None
+    return _system_link_name(f.relation.target_object, f.relation.target_field, f.object_name) is not None
 
 
 def _placeholder(name: str, obj: ObjectMeta) -> FieldMeta:

@@ -190,6 +190,23 @@ def _quoted(value: Any) -> str | None:
     return None
 
 
+def _parses(type_: FieldType, text: str) -> bool:
+    import datetime as dt
+
+    from vingt.engine.planner import parse_timestamp
+
+    try:
+        if type_ == FieldType.DATE:
+            dt.date.fromisoformat(text)
+        elif type_ == FieldType.UUID:
+            uuid.UUID(text)
+        elif type_ == FieldType.DATE_TIME:
+            return parse_timestamp(text) is not None
+    except ValueError:
+        return False
+    return True
+
+
 def check_default(type_: FieldType, default: Any, options: list[dict[str, Any]] | None) -> Any:
     """Validate a default in the metadata encoding (DATA_MODEL.md §6); return it unchanged."""
     if default is None:
@@ -223,11 +240,15 @@ def check_default(type_: FieldType, default: Any, options: list[dict[str, Any]] 
         if not isinstance(default, bool):
             raise bad
     elif type_ in (FieldType.DATE_TIME, FieldType.DATE):
-        if default != "now" and _quoted(default) is None:
-            raise bad
+        if default != "now":
+            inner = _quoted(default)
+            if inner is None or not _parses(type_, inner):
+                raise bad
     elif type_ == FieldType.UUID:
-        if default != "uuid" and _quoted(default) is None:
-            raise bad
+        if default != "uuid":
+            inner = _quoted(default)
+            if inner is None or not _parses(type_, inner):
+                raise bad
     elif type_ == FieldType.ARRAY:
         if not isinstance(default, list):
             raise bad

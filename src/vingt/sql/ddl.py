@@ -136,7 +136,8 @@ def rebuild_sqlite_table(old: Catalog, new: Catalog, name: str, dialect: Dialect
     )
     for f in new_obj.fields:
         if f.is_many_to_one and f.relation is not None:
-            target = tables(new, dialect)[f.relation.target_object].to_metadata(md)
+            source = tables(new, dialect)[f.relation.target_object]
+            target = md.tables[source.key] if source.key in md.tables else source.to_metadata(md)
             temp.append_constraint(
                 sa.ForeignKeyConstraint(
                     [temp.c[f.join_column]],
