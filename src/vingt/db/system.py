@@ -104,3 +104,22 @@ key_value = sa.Table(
     sa.Column("key", sa.Text, primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
+
+# ``Idempotency-Key`` (rest/idempotency.py): one row per (workspace, key). A row with no
+# ``completedAt`` is a claim in progress; ``claimId`` names its owner, so a stale claim
+# taken over by another request is never completed by the first owner.
+idempotency_key = sa.Table(
+    "idempotencyKey",
+    metadata,
+    sa.Column("workspaceId", sa.String(36), sa.ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("key", sa.Text, nullable=False),
+    sa.Column("requestHash", sa.Text, nullable=False),
+    sa.Column("claimId", sa.String(36), nullable=False),
+    sa.Column("status", sa.Integer),
+    sa.Column("body", sa.Text),
+    sa.Column("headers", sa.Text),
+    sa.Column("createdAt", sa.Text, nullable=False),
+    sa.Column("completedAt", sa.Text),
+    sa.PrimaryKeyConstraint("workspaceId", "key", name="PK_idempotency_key"),
+    sa.Index("IDX_idempotency_key_created_at", "createdAt"),
+)

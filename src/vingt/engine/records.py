@@ -10,12 +10,14 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+import sqlalchemy as sa
 
 from vingt.db.database import Connection, Database, DataError, IntegrityViolation
 from vingt.engine import compile as sqlc
@@ -31,8 +33,8 @@ from vingt.engine.values import RecordInput, coerce_record, field_defaults
 from vingt.errors import ApiError
 from vingt.metadata.model import Catalog, ObjectMeta
 from vingt.metadata.types import FieldType, Storage, sub_column
-from vingt.sql.dialect import Dialect
-from vingt.sql.tables import unique_columns
+from vingt.sql.dialect import Dialect, iso_ms
+from vingt.sql.tables import tables, unique_columns
 
 MAX_BATCH = 200
 
@@ -59,6 +61,32 @@ class Page:
     @property
     def end_cursor(self) -> str | None:
         return self.ids[-1] if self.ids else None
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """One record as JSON text, and its ETag (``"<hash>"``, quotes included)."""
+
+    record: str
+    etag: str
+
+
+def etag(record_id: str, updated_at: str) -> str:
+    """A strong ETag for one version of a record: its id and ``updatedAt`` (which strictly
+    increases on every write of the record, see ``_next_stamp``)."""
+    digest = hashlib.blake2b(f"{record_id}/{updated_at}".encode(), digest_size=12).hexdigest()
+    return f'"{digest}"'
+
+
+def stamp_text(value: Any) -> str:
+    """A stored ``updatedAt`` (a datetime on PostgreSQL, ISO text on SQLite) as rendered in
+    records."""
+    return iso_ms(value) if isinstance(value, dt.datetime) else str(value)
+
+
+def matches(tag: str, if_match: tuple[str, ...]) -> bool:
+    """``If-Match`` (strong comparison): ``*`` matches any existing record."""
+    return "*" in if_match or tag in if_match
 
 
 @dataclass
@@ -155,8 +183,26 @@ class Engine:
         selection = plan_selection(self.catalog, obj, depth, fields)
         records = await self._read_ids(self.db, obj, [record_id], selection)
         if not records:
-            raise ApiError("RECORD_NOT_FOUND", "Record not found", {"id": record_id, "object": obj.name_singular})
+            raise _not_found(obj, record_id)
         return records[0]
+
+    async def find_one_tagged(
+        self, obj: ObjectMeta, record_id: str, depth: int, fields: tuple[str, ...] | None
+    ) -> Tagged:
+        """``find_one`` with the record's ETag."""
+        selection, strip = self._tagged_selection(obj, depth, fields)
+        records = await self._read_ids(self.db, obj, [record_id], selection)
+        if not records:
+            raise _not_found(obj, record_id)
+        return _tagged(record_id, records[0], strip)
+
+    def _tagged_selection(self, obj: ObjectMeta, depth: int, fields: tuple[str, ...] | None) -> tuple[Selection, bool]:
+        """The selection of a single-record response, with ``updatedAt`` (the ETag is read
+        from the same row as the body); ``True`` when a projection lacks it, so that it is
+        removed from the record again."""
+        if fields is None or "updatedAt" in fields or obj.field("updatedAt") is None:
+            return plan_selection(self.catalog, obj, depth, fields), False
+        return plan_selection(self.catalog, obj, depth, (*fields, "updatedAt")), True
 
     async def _read_ids(
         self,
@@ -195,7 +241,39 @@ class Engine:
         upsert: bool,
         depth: int,
         fields: tuple[str, ...] | None,
+        match: str | None = None,
     ) -> list[str]:
+        """Insert (or, with ``upsert``, update the matching records); ``match`` names the one
+        unique field (or ``id``) that finds the existing record."""
+        selection = plan_selection(self.catalog, obj, depth, fields)
+        _ids, records = await self._create(obj, payloads, upsert, match, selection)
+        return records
+
+    async def create_one_tagged(
+        self,
+        obj: ObjectMeta,
+        payload: Any,
+        *,
+        upsert: bool,
+        depth: int,
+        fields: tuple[str, ...] | None,
+        match: str | None = None,
+    ) -> Tagged:
+        """Create (or upsert) one record, with its ETag."""
+        selection, strip = self._tagged_selection(obj, depth, fields)
+        ids, records = await self._create(obj, [payload], upsert, match, selection)
+        return _tagged(ids[0], records[0], strip)
+
+    async def _create(
+        self, obj: ObjectMeta, payloads: list[Any], upsert: bool, match: str | None, selection: Selection
+    ) -> tuple[list[str], list[str]]:
+        match_columns = None
+        if match is not None:
+            if not upsert:
+                raise ApiError(
+                    "INVALID_PARAMETER", "'match' requires 'upsert=true'", {"parameter": "match", "requires": "upsert"}
+                )
+            match_columns = match_keys(obj, match)
         if len(payloads) > MAX_BATCH:
             raise ApiError(
                 "BATCH_TOO_LARGE",
@@ -203,19 +281,19 @@ class Engine:
                 {"limit": MAX_BATCH, "received": len(payloads)},
             )
         inputs = [coerce_record(obj, p, creating=True, index=i if len(payloads) > 1 else None) for i, p in enumerate(payloads)]
-        selection = plan_selection(self.catalog, obj, depth, fields)
         now = _now()
         async with self.db.transaction() as conn:
             try:
-                ids = await self._insert_or_upsert(conn, obj, inputs, upsert, now)
+                ids = await self._insert_or_upsert(conn, obj, inputs, upsert, now, match_columns)
             except IntegrityViolation as exc:
                 raise self._integrity_error(obj, exc) from exc
             except DataError as exc:
                 raise ApiError("VALIDATION_ERROR", f"invalid value: {exc}", {}) from exc
-            return await self._read_ids(conn, obj, ids, selection)
+            return ids, await self._read_ids(conn, obj, ids, selection)
 
     async def _insert_or_upsert(
-        self, conn: Connection, obj: ObjectMeta, inputs: list[RecordInput], upsert: bool, now: dt.datetime
+        self, conn: Connection, obj: ObjectMeta, inputs: list[RecordInput], upsert: bool, now: dt.datetime,
+        match_columns: list[str] | None = None,
     ) -> list[str]:
         ids: list[str | None] = [i.columns.get("id") for i in inputs]
         seen: set[str] = set()
@@ -226,7 +304,7 @@ class Engine:
                 seen.add(rid)
         to_insert = list(range(len(inputs)))
         if upsert:
-            matches = await self._match_existing(conn, obj, inputs)
+            matches = await self._match_existing(conn, obj, inputs, match_columns)
             to_insert = [i for i in range(len(inputs)) if matches[i] is None]
             for i, existing in enumerate(matches):
                 if existing is not None:
@@ -312,10 +390,19 @@ class Engine:
             for n, inp in enumerate(last, 1):
                 inp.columns["position"] = start + n
 
-    async def _match_existing(self, conn: Connection, obj: ObjectMeta, inputs: list[RecordInput]) -> list[str | None]:
+    async def _match_existing(
+        self, conn: Connection, obj: ObjectMeta, inputs: list[RecordInput], match_columns: list[str] | None = None
+    ) -> list[str | None]:
         """For each input, the one existing record (soft-deleted included) with its id or
-        the value of one of its unique fields."""
-        keys = ["id"] + [c for f in obj.fields if f.is_unique and f.is_active and f.name != "id" for c in unique_columns(f)]
+        the value of one of its unique fields (only ``match_columns`` when given). Several
+        records matching one input (a live one and soft-deleted ones may share a unique
+        value) → 409."""
+        if match_columns is not None:
+            keys = list(match_columns)
+        else:
+            keys = ["id"] + [
+                c for f in obj.fields if f.is_unique and f.is_active and f.name != "id" for c in unique_columns(f)
+            ]
         wanted: dict[str, list[Any]] = {k: [] for k in keys}
         for inp in inputs:
             for k in keys:
@@ -329,17 +416,20 @@ class Engine:
         values = [self.dialect.adapt_list(storages[k], wanted[k]) for k in keys]
         rows = await conn.fetch(compiled.sql, compiled.params(values))
         other = [k for k in keys if k != "id"]
-        index: dict[tuple[str, Any], str] = {}
+        index: dict[tuple[str, str], set[str]] = {}
         for r in rows:
             rid = str(r[0])
-            index[("id", rid)] = rid
+            index.setdefault(("id", rid), set()).add(rid)
             for n, k in enumerate(other):
-                value = r[n + 1] if "id" in keys else r[n + 1]
+                value = r[n + 1]
                 if value is not None:
-                    index[(k, str(value))] = rid
+                    index.setdefault((k, str(value)), set()).add(rid)
         out: list[str | None] = []
         for i, inp in enumerate(inputs):
-            found = {index[(k, str(inp.columns[k]))] for k in keys if inp.columns.get(k) is not None and (k, str(inp.columns[k])) in index}
+            found: set[str] = set()
+            for k in keys:
+                if inp.columns.get(k) is not None:
+                    found |= index.get((k, str(inp.columns[k])), set())
             if len(found) > 1:
                 raise ApiError(
                     "UPSERT_MULTIPLE_MATCHING_RECORDS_CONFLICT",
@@ -351,14 +441,18 @@ class Engine:
 
     async def _update_columns(
         self, conn: Connection, obj: ObjectMeta, record_id: str, inp: RecordInput, now: dt.datetime, *, restore: bool = False,
-        live_only: bool = False,
+        live_only: bool = False, expected: Any = None,
     ) -> int:
-        cols = {k: v for k, v in inp.columns.items() if k not in ("id", "createdAt") and not k.startswith("createdBy")}
+        """Write ``inp`` to one record; ``updatedAt`` moves to the next stamp (``_next_stamp``).
+        ``expected``: the ``updatedAt`` the record must still have (``If-Match``)."""
+        cols = {
+            k: v for k, v in inp.columns.items()
+            if k not in ("id", "createdAt", "updatedAt") and not k.startswith("createdBy")
+        }
         self._check_not_null(obj, cols)
         if inp.position_hint is not None:
             await self._assign_positions(conn, obj, [inp])
             cols["position"] = inp.columns["position"]
-        cols["updatedAt"] = now
         if restore:
             cols["deletedAt"] = None
         f = obj.field("updatedBy")
@@ -368,9 +462,22 @@ class Engine:
             cols[sub_column("updatedBy", "workspaceMemberId")] = self.actor.workspace_member_id
         names = tuple(sorted(cols))
         storages = self._storages(obj)
-        compiled = sqlc.compile_update(self.catalog, self.dialect, obj.name_singular, names, live_only)
-        values = [self.dialect.adapt(storages[n], cols[n]) for n in names] + [record_id]
-        return await conn.execute(compiled.sql, compiled.params(values))
+        values = [self.dialect.adapt(storages[n], cols[n]) for n in names]
+        rows = await self._touch(conn, obj, record_id, names, values, now, live_only=live_only, expected=expected)
+        return len(rows)
+
+    async def _touch(
+        self, conn: Connection, obj: ObjectMeta, record_id: str, names: tuple[str, ...], values: list[Any],
+        now: dt.datetime, *, live_only: bool = False, deleted_only: bool = False, soft_delete: bool = False,
+        expected: Any = None,
+    ) -> list[Any]:
+        """One versioned ``UPDATE`` of a record; the ``(id, updatedAt)`` rows it changed."""
+        compiled = _compile_touch(
+            self.catalog, self.dialect, obj.name_singular, names,
+            live_only=live_only, deleted_only=deleted_only, soft_delete=soft_delete, expect=expected is not None,
+        )
+        stamp = self.dialect.adapt(Storage.TIMESTAMP, now)
+        return await conn.fetch(compiled.sql, compiled.params([*values, stamp, record_id, expected]))
 
     def _check_not_null(self, obj: ObjectMeta, cols: dict[str, Any]) -> None:
         for f in obj.fields:
@@ -380,19 +487,77 @@ class Engine:
                 if c.name in cols and cols[c.name] is None:
                     raise ApiError("VALIDATION_ERROR", f"Field {f.name} is not nullable.", {"field": f.name})
 
+    # ---- preconditions (If-Match) -------------------------------------------------------------
+
+    async def _expect(
+        self, conn: Connection, obj: ObjectMeta, record_id: str, if_match: tuple[str, ...] | None, *, live_only: bool
+    ) -> Any:
+        """Check ``If-Match`` against the record's current ETag, inside the write's
+        transaction; return the ``updatedAt`` the write must then find (``None``: no
+        condition — no header, or ``*``, which the write's own existence check covers)."""
+        if if_match is None or "*" in if_match:
+            return None
+        current = await self._current(conn, obj, record_id, live_only)
+        if current is None:
+            raise _not_found(obj, record_id)
+        tag = etag(record_id, stamp_text(current))
+        if not matches(tag, if_match):
+            raise _precondition_failed(obj, record_id, tag)
+        return current
+
+    async def _current(self, conn: Connection, obj: ObjectMeta, record_id: str, live_only: bool) -> Any:
+        """The record's stored ``updatedAt``, or ``None`` when it does not exist (or is
+        soft-deleted and ``live_only``)."""
+        compiled = _compile_stamp(self.catalog, self.dialect, obj.name_singular)
+        rows = await conn.fetch(compiled.sql, compiled.params([record_id]))
+        if not rows or (live_only and rows[0][1]):
+            return None
+        return rows[0][0]
+
+    async def _lost_race(self, conn: Connection, obj: ObjectMeta, record_id: str, live_only: bool) -> ApiError:
+        """A write pinned to an ``updatedAt`` changed nothing: the record moved (412) or went (404)
+        between the check and the write."""
+        current = await self._current(conn, obj, record_id, live_only)
+        if current is None:
+            return _not_found(obj, record_id)
+        return _precondition_failed(obj, record_id, etag(record_id, stamp_text(current)))
+
+    # ---- update, delete, restore -------------------------------------------------------------
+
     async def update_one(
-        self, obj: ObjectMeta, record_id: str, payload: Any, depth: int, fields: tuple[str, ...] | None
+        self, obj: ObjectMeta, record_id: str, payload: Any, depth: int, fields: tuple[str, ...] | None,
+        *, if_match: tuple[str, ...] | None = None,
     ) -> str:
-        inp = coerce_record(obj, payload, creating=False)
         selection = plan_selection(self.catalog, obj, depth, fields)
+        return (await self._update_one(obj, record_id, payload, selection, if_match)).record
+
+    async def update_one_tagged(
+        self, obj: ObjectMeta, record_id: str, payload: Any, depth: int, fields: tuple[str, ...] | None,
+        *, if_match: tuple[str, ...] | None = None,
+    ) -> Tagged:
+        """``update_one`` with the new ETag; ``if_match``: the ETags the record must have."""
+        selection, strip = self._tagged_selection(obj, depth, fields)
+        return await self._update_one(obj, record_id, payload, selection, if_match, strip)
+
+    async def _update_one(
+        self, obj: ObjectMeta, record_id: str, payload: Any, selection: Selection, if_match: tuple[str, ...] | None,
+        strip: bool = False,
+    ) -> Tagged:
+        inp = coerce_record(obj, payload, creating=False)
         async with self.db.transaction() as conn:
+            expected = await self._expect(conn, obj, record_id, if_match, live_only=True)
             try:
-                count = await self._update_columns(conn, obj, record_id, inp, _now(), live_only=True)
+                count = await self._update_columns(
+                    conn, obj, record_id, inp, _now(), live_only=True, expected=expected
+                )
             except IntegrityViolation as exc:
                 raise self._integrity_error(obj, exc) from exc
             if count == 0:
-                raise ApiError("RECORD_NOT_FOUND", "Record not found", {"id": record_id, "object": obj.name_singular})
-            return (await self._read_ids(conn, obj, [record_id], selection))[0]
+                if expected is not None:
+                    raise await self._lost_race(conn, obj, record_id, True)
+                raise _not_found(obj, record_id)
+            record = (await self._read_ids(conn, obj, [record_id], selection))[0]
+        return _tagged(record_id, record, strip)
 
     async def update_many(
         self, obj: ObjectMeta, filter_: Filter | None, payload: Any, depth: int, fields: tuple[str, ...] | None
@@ -415,15 +580,31 @@ class Engine:
         compiled = sqlc.compile_ids(self.catalog, self.dialect, obj.name_singular, where, include_deleted(filter_), only_deleted)
         return [str(r[0]) for r in await conn.fetch(compiled.sql, self._params(compiled, b))]
 
-    async def delete_one(self, obj: ObjectMeta, record_id: str, soft: bool) -> str:
+    async def delete_one(
+        self, obj: ObjectMeta, record_id: str, soft: bool, *, if_match: tuple[str, ...] | None = None
+    ) -> str:
+        return (await self.delete_one_tagged(obj, record_id, soft, if_match=if_match))[0]
+
+    async def delete_one_tagged(
+        self, obj: ObjectMeta, record_id: str, soft: bool, *, if_match: tuple[str, ...] | None = None
+    ) -> tuple[str, str | None]:
+        """Soft-delete or destroy one record: its id, and the ETag of the soft-deleted
+        version (``None`` once destroyed)."""
         async with self.db.transaction() as conn:
+            expected = await self._expect(conn, obj, record_id, if_match, live_only=soft)
+            tag = None
             if soft:
-                done = await self._soft_delete(conn, obj, [record_id])
+                stamps = await self._soft_delete_stamps(conn, obj, [record_id], expected)
+                done = list(stamps)
+                if stamps:
+                    tag = etag(record_id, stamps[record_id])
             else:
-                done = await self._destroy(conn, obj, [record_id])
-        if not done:
-            raise ApiError("RECORD_NOT_FOUND", "Record not found", {"id": record_id, "object": obj.name_singular})
-        return record_id
+                done = await self._destroy(conn, obj, [record_id], expected)
+            if not done:
+                if expected is not None:
+                    raise await self._lost_race(conn, obj, record_id, soft)
+                raise _not_found(obj, record_id)
+        return record_id, tag
 
     async def delete_many(self, obj: ObjectMeta, filter_: Filter | None, soft: bool) -> list[str]:
         if filter_ is None:
@@ -441,21 +622,26 @@ class Engine:
             return await self._destroy(conn, obj, ids)
 
     async def _soft_delete(self, conn: Connection, obj: ObjectMeta, ids: list[str]) -> list[str]:
+        return list(await self._soft_delete_stamps(conn, obj, ids))
+
+    async def _soft_delete_stamps(
+        self, conn: Connection, obj: ObjectMeta, ids: list[str], expected: Any = None
+    ) -> dict[str, str]:
+        """Soft-delete live records: ``deletedAt`` and ``updatedAt`` both take the next stamp.
+        Record id → its new ``updatedAt`` text, for the records deleted."""
         now = _now()
-        compiled = sqlc.compile_update(self.catalog, self.dialect, obj.name_singular, ("deletedAt",), True)
-        done = []
-        stamp = self.dialect.adapt(Storage.TIMESTAMP, now)
+        done: dict[str, str] = {}
         for rid in ids:
-            if await conn.execute(compiled.sql, compiled.params([stamp, rid])):
-                done.append(rid)
+            for row in await self._touch(conn, obj, rid, (), [], now, live_only=True, soft_delete=True, expected=expected):
+                done[rid] = stamp_text(row[1])
         return done
 
-    async def _destroy(self, conn: Connection, obj: ObjectMeta, ids: list[str]) -> list[str]:
-        compiled = sqlc.compile_delete(self.catalog, self.dialect, obj.name_singular)
+    async def _destroy(self, conn: Connection, obj: ObjectMeta, ids: list[str], expected: Any = None) -> list[str]:
+        compiled = _compile_destroy(self.catalog, self.dialect, obj.name_singular, expected is not None)
         done = []
         try:
             for rid in ids:
-                if await conn.execute(compiled.sql, compiled.params([rid])):
+                if await conn.execute(compiled.sql, compiled.params([rid, expected])):
                     done.append(rid)
         except IntegrityViolation as exc:
             raise self._integrity_error(obj, exc) from exc
@@ -463,12 +649,32 @@ class Engine:
 
     async def restore_one(self, obj: ObjectMeta, record_id: str, depth: int, fields: tuple[str, ...] | None) -> str:
         selection = plan_selection(self.catalog, obj, depth, fields)
+        return (await self._restore_one(obj, record_id, selection, None)).record
+
+    async def restore_one_tagged(
+        self, obj: ObjectMeta, record_id: str, depth: int, fields: tuple[str, ...] | None,
+        *, if_match: tuple[str, ...] | None = None,
+    ) -> Tagged:
+        """``restore_one`` with the ETag of the restored record; ``if_match`` is checked
+        against the soft-deleted record's ETag."""
+        selection, strip = self._tagged_selection(obj, depth, fields)
+        return await self._restore_one(obj, record_id, selection, if_match, strip)
+
+    async def _restore_one(
+        self, obj: ObjectMeta, record_id: str, selection: Selection, if_match: tuple[str, ...] | None, strip: bool = False
+    ) -> Tagged:
         async with self.db.transaction() as conn:
-            await self._restore(conn, obj, [record_id])
+            expected = await self._expect(conn, obj, record_id, if_match, live_only=False)
+            restored = await self._restore(conn, obj, [record_id], expected)
+            if not restored and expected is not None:
+                # a live record is restored as it is, unless it changed since the check
+                current = await self._current(conn, obj, record_id, False)
+                if current is None or stamp_text(current) != stamp_text(expected):
+                    raise await self._lost_race(conn, obj, record_id, False)
             records = await self._read_ids(conn, obj, [record_id], selection)
         if not records:
-            raise ApiError("RECORD_NOT_FOUND", "Record not found", {"id": record_id, "object": obj.name_singular})
-        return records[0]
+            raise _not_found(obj, record_id)
+        return _tagged(record_id, records[0], strip)
 
     async def restore_many(
         self, obj: ObjectMeta, filter_: Filter | None, depth: int, fields: tuple[str, ...] | None
@@ -476,19 +682,24 @@ class Engine:
         selection = plan_selection(self.catalog, obj, depth, fields)
         async with self.db.transaction() as conn:
             ids = await self._ids(conn, obj, filter_, only_deleted=True)
-            try:
-                await self._restore(conn, obj, ids)
-            except IntegrityViolation as exc:
-                raise self._integrity_error(obj, exc) from exc
+            await self._restore(conn, obj, ids)
             return await self._read_ids(conn, obj, ids, selection)
 
-    async def _restore(self, conn: Connection, obj: ObjectMeta, ids: list[str]) -> None:
-        compiled = sqlc.compile_update(self.catalog, self.dialect, obj.name_singular, ("deletedAt",), False)
+    async def _restore(self, conn: Connection, obj: ObjectMeta, ids: list[str], expected: Any = None) -> list[str]:
+        """Clear ``deletedAt`` of soft-deleted records (``updatedAt`` takes the next stamp);
+        the ids restored."""
+        now = _now()
+        done = []
         try:
             for rid in ids:
-                await conn.execute(compiled.sql, compiled.params([None, rid]))
+                rows = await self._touch(
+                    conn, obj, rid, ("deletedAt",), [None], now, deleted_only=True, expected=expected
+                )
+                if rows:
+                    done.append(rid)
         except IntegrityViolation as exc:
             raise self._integrity_error(obj, exc) from exc
+        return done
 
     # ---- errors ---------------------------------------------------------------------------
 
@@ -526,3 +737,124 @@ def _column_path(obj: ObjectMeta, column: str | None) -> str | None:
 def _now() -> dt.datetime:
     now = dt.datetime.now(dt.UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def _not_found(obj: ObjectMeta, record_id: str) -> ApiError:
+    return ApiError("RECORD_NOT_FOUND", "Record not found", {"id": record_id, "object": obj.name_singular})
+
+
+def _precondition_failed(obj: ObjectMeta, record_id: str, current: str) -> ApiError:
+    return ApiError(
+        "PRECONDITION_FAILED",
+        "The record has changed since the ETag given in If-Match",
+        {"id": record_id, "object": obj.name_singular, "header": "If-Match", "etag": current},
+    )
+
+
+def _tagged(record_id: str, record: str, strip: bool) -> Tagged:
+    """The record's ETag, from the ``updatedAt`` the record carries (removed again when
+    ``strip``: it was only read for the ETag)."""
+    data = orjson.loads(record)
+    tag = etag(record_id, str(data.get("updatedAt")))
+    if strip:
+        del data["updatedAt"]
+        record = orjson.dumps(data).decode()
+    return Tagged(record, tag)
+
+
+def match_keys(obj: ObjectMeta, match: str) -> list[str]:
+    """The columns of ``match`` (``id``, a unique field, or the sub-field of a unique
+    composite that carries its uniqueness: ``emails.primaryEmail``)."""
+    name, _, sub = match.partition(".")
+    f = obj.field(name)
+    if not match or f is None or not f.is_active:
+        raise ApiError(
+            "UNKNOWN_FIELD",
+            f"'match': object {obj.name_singular} has no field '{match}'",
+            {"parameter": "match", "field": match, "object": obj.name_singular},
+        )
+    if sub:
+        subs = {s.name: s for s in f.subfields}
+        if sub not in subs:
+            raise ApiError(
+                "UNKNOWN_FIELD",
+                f"'match': field {name} has no sub-field '{sub}'",
+                {"parameter": "match", "field": match, "object": obj.name_singular},
+            )
+    columns = ["id"] if f.name == "id" else unique_columns(f) if f.is_unique else []
+    if sub:
+        columns = [c for c in columns if c == sub_column(name, sub)]
+    if not columns or f.is_relation:
+        raise ApiError(
+            "VALIDATION_ERROR",
+            f"'match': field '{match}' is not unique; upsert can only match on id or a unique field",
+            {"parameter": "match", "field": match, "object": obj.name_singular},
+        )
+    return columns
+
+
+def _slot(n: int) -> Any:
+    return sa.bindparam(f"s{n}")
+
+
+def _next_stamp(dialect: Dialect, t: Any, now: Any) -> Any:
+    """``max(now, updatedAt + 1 ms)``: a record's ``updatedAt`` strictly increases on every
+    write, even two writes within one millisecond, so its ETag always changes."""
+    if dialect.name == "postgresql":
+        return sa.func.greatest(now, t.c.updatedAt.op("+")(sa.literal_column("interval '1 millisecond'")))
+    bumped = sa.func.strftime(
+        sa.literal_column("'%Y-%m-%dT%H:%M:%f'"), t.c.updatedAt, sa.literal_column("'+0.001 seconds'")
+    ).op("||")(sa.literal_column("'Z'"))
+    return sa.func.max(now, sa.func.coalesce(bumped, now))
+
+
+def _compile_touch(
+    catalog: Catalog, dialect: Dialect, object_name: str, columns: tuple[str, ...], *, live_only: bool,
+    deleted_only: bool, soft_delete: bool, expect: bool,
+) -> sqlc.Compiled:
+    """``UPDATE t SET c_i = s_i, "updatedAt" = <next stamp>[, "deletedAt" = <next stamp>]
+    WHERE id = s_n+1 [AND "deletedAt" IS [NOT] NULL] [AND "updatedAt" = s_n+2]
+    RETURNING id, "updatedAt"`` (slot n: now)."""
+    n = len(columns)
+
+    def build() -> Any:
+        t = tables(catalog, dialect)[object_name]
+        conds = [t.c.id == _slot(n + 1)]
+        if live_only:
+            conds.append(t.c.deletedAt.is_(None))
+        if deleted_only:
+            conds.append(t.c.deletedAt.is_not(None))
+        if expect:
+            conds.append(t.c.updatedAt == _slot(n + 2))
+        stamp = _next_stamp(dialect, t, _slot(n))
+        values: dict[str, Any] = {c: _slot(i) for i, c in enumerate(columns)}
+        values["updatedAt"] = stamp
+        if soft_delete:
+            values["deletedAt"] = stamp
+        return sa.update(t).where(*conds).values(values).returning(t.c.id, t.c.updatedAt)
+
+    key = ("touch", object_name, columns, live_only, deleted_only, soft_delete, expect)
+    return sqlc.cached(catalog, dialect, key, build)
+
+
+def _compile_destroy(catalog: Catalog, dialect: Dialect, object_name: str, expect: bool) -> sqlc.Compiled:
+    """``DELETE FROM t WHERE id = s0 [AND "updatedAt" = s1]``."""
+
+    def build() -> Any:
+        t = tables(catalog, dialect)[object_name]
+        conds = [t.c.id == _slot(0)]
+        if expect:
+            conds.append(t.c.updatedAt == _slot(1))
+        return sa.delete(t).where(*conds)
+
+    return sqlc.cached(catalog, dialect, ("destroy", object_name, expect), build)
+
+
+def _compile_stamp(catalog: Catalog, dialect: Dialect, object_name: str) -> sqlc.Compiled:
+    """``SELECT "updatedAt", "deletedAt" IS NOT NULL FROM t WHERE id = s0``."""
+
+    def build() -> Any:
+        t = tables(catalog, dialect)[object_name]
+        return sa.select(t.c.updatedAt, t.c.deletedAt.is_not(None)).where(t.c.id == _slot(0))
+
+    return sqlc.cached(catalog, dialect, ("stamp", object_name), build)

@@ -1,15 +1,292 @@
-"""``Idempotency-Key`` on writes (DECISIONS.md §3)."""
+"""``Idempotency-Key`` on writes (DECISIONS.md §3, docs/write-contract.md).
+
+A POST, PATCH, PUT or DELETE under ``/rest`` that carries ``Idempotency-Key`` runs at most
+once per (workspace, key) within 24 hours:
+
+1. **claim**: insert ``idempotencyKey(workspaceId, key, requestHash, claimId, createdAt)`` in
+   its own short transaction (``ON CONFLICT DO NOTHING``). The primary key on
+   (workspaceId, key) lets exactly one request win, across processes.
+2. a request that loses the claim reads the row: another request hash → 409
+   ``IDEMPOTENCY_KEY_REUSED``; completed → the stored response is replayed with
+   ``Idempotent-Replayed: true``; still in progress → wait (polling) up to ``WAIT_SECONDS``
+   for it to complete and replay it, then 409 ``IDEMPOTENCY_KEY_IN_PROGRESS``. A claim older
+   than ``STALE_SECONDS`` (its process died) is taken over; a row older than ``TTL`` is
+   ignored (deleted and claimed afresh).
+3. the winner runs the write, then stores status, body and headers, whatever the outcome
+   below 500 (a 4xx is replayed like a success); on a 5xx, 408, 429 or an exception the
+   claim is released so that a retry runs the write again.
+
+The request hash covers the method, the path, the raw query string and the body bytes.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+import hashlib
+import logging
+import time
+import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from starlette.requests import Request
 from starlette.responses import Response
 
+from vingt.db import system
+from vingt.db.database import Database, DataError
+from vingt.db.statements import execute, fetch
+from vingt.errors import ApiError
 from vingt.registry import Principal
+from vingt.sql.dialect import Dialect, iso_ms
+
+log = logging.getLogger("vingt.idempotency")
+
+HEADER = "Idempotency-Key"
+REPLAYED = "Idempotent-Replayed"
+METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+MAX_KEY_LENGTH = 255
+TTL = dt.timedelta(hours=24)
+# how long a request waits for a concurrent one holding the same key
+WAIT_SECONDS = 5.0
+# a claim older than this is presumed dead (its process crashed) and may be taken over
+STALE_SECONDS = 60.0
+# expired rows are deleted at most this often per process
+CLEANUP_EVERY = 300.0
+# responses not stored: the claim is released so that a retry runs the write again
+TRANSIENT = frozenset({408, 429})
+# response headers not stored (recomputed, or about this delivery rather than the result)
+UNSTORED_HEADERS = frozenset({"content-length", "date", "server", "set-cookie", "connection", "transfer-encoding"})
+
+_last_cleanup = 0.0
+
+T = system.idempotency_key
+
+
+@dataclass(frozen=True)
+class Claim:
+    workspace_id: str
+    key: str
+    claim_id: str
+
+
+def validate_key(values: list[str]) -> str:
+    if len(values) != 1:
+        raise _bad_key("Idempotency-Key must be given once", len(values))
+    key = values[0]
+    if not 1 <= len(key) <= MAX_KEY_LENGTH:
+        raise _bad_key(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters long", len(key))
+    if any(not 0x20 <= ord(ch) <= 0x7E for ch in key):
+        raise _bad_key("Idempotency-Key must consist of printable ASCII characters", len(key))
+    return key
+
+
+def _bad_key(message: str, length: int) -> ApiError:
+    return ApiError(
+        "INVALID_PARAMETER", message, {"header": HEADER, "length": length, "maxLength": MAX_KEY_LENGTH}
+    )
+
+
+def request_hash(method: str, path: str, query: bytes, body: bytes) -> str:
+    h = hashlib.sha256()
+    for part in (method.encode(), path.encode(), query, body):
+        h.update(len(part).to_bytes(8, "big"))
+        h.update(part)
+    return h.hexdigest()
 
 
 async def guarded(request: Request, principal: Principal, call: Callable[[], Awaitable[Response]]) -> Response:
-    """Run a write once per (workspace, key, body); replay the stored response otherwise."""
-    return await call()
+    """Run a write once per (workspace, key, request); replay the stored response otherwise."""
+    if request.method not in METHODS:
+        return await call()
+    values = request.headers.getlist(HEADER)
+    if not values:
+        return await call()
+    key = validate_key(values)
+    body = await _read_body(request, request.app.state.settings.max_body_bytes)
+    digest = request_hash(request.method, request.url.path, request.scope.get("query_string", b""), body)
+    db: Database = request.app.state.db
+    dialect: Dialect = request.app.state.dialect
+    outcome = await _claim(db, dialect, principal.workspace_id, key, digest)
+    if isinstance(outcome, Response):
+        return outcome
+    claim = outcome
+    try:
+        try:
+            response = await call()
+        except DataError as exc:  # as app.rest_endpoint renders it
+            raise ApiError("VALIDATION_ERROR", f"The database refused a value: {exc}", {}) from exc
+    except ApiError as exc:
+        if exc.status >= 500 or exc.status in TRANSIENT:
+            await _release(db, dialect, claim)
+            raise
+        response = Response(exc.render(), status_code=exc.status, media_type="application/json", headers=exc.headers)
+    except BaseException:
+        await _release(db, dialect, claim)
+        raise
+    body_bytes = getattr(response, "body", None)
+    if response.status_code >= 500 or response.status_code in TRANSIENT or not isinstance(body_bytes, bytes):
+        await _release(db, dialect, claim)
+        return response
+    await _complete(db, dialect, claim, response.status_code, body_bytes, response.raw_headers)
+    await _cleanup(db, dialect)
+    return response
+
+
+async def _read_body(request: Request, max_bytes: int) -> bytes:
+    """The whole body, bounded like the record routes bound it; kept on the request so the
+    handler reads it again."""
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > max_bytes:
+        raise _too_large(max_bytes)
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise _too_large(max_bytes)
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    request._body = raw  # Request.stream() yields it again
+    return raw
+
+
+def _too_large(max_bytes: int) -> ApiError:
+    return ApiError("PAYLOAD_TOO_LARGE", f"Request body exceeds {max_bytes} bytes", {"limit": max_bytes})
+
+
+# ---- the claim ----------------------------------------------------------------------------------
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _insert(dialect: Dialect, values: dict[str, Any]) -> Any:
+    insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+    return insert(T).values(values).on_conflict_do_nothing(index_elements=["workspaceId", "key"])
+
+
+async def _claim(db: Database, dialect: Dialect, workspace_id: str, key: str, digest: str) -> Claim | Response:
+    deadline = time.monotonic() + WAIT_SECONDS
+    pause = 0.01
+    this = (T.c.workspaceId == workspace_id) & (T.c.key == key)
+    while True:
+        now = _now()
+        claim = Claim(workspace_id, key, str(uuid.uuid4()))
+        row = {
+            "workspaceId": workspace_id, "key": key, "requestHash": digest, "claimId": claim.claim_id,
+            "createdAt": iso_ms(now),
+        }
+        async with db.transaction() as conn:
+            if await execute(conn, dialect, _insert(dialect, row)):
+                return claim
+        rows = await fetch(
+            db, dialect,
+            sa.select(T.c.requestHash, T.c.claimId, T.c.status, T.c.body, T.c.headers, T.c.createdAt, T.c.completedAt)
+            .where(this),
+        )
+        if not rows:
+            continue  # released meanwhile: claim it
+        request_digest, owner, status, body, headers, created_at, completed_at = rows[0]
+        if str(created_at) < iso_ms(now - TTL):
+            # expired: forget it and claim afresh
+            async with db.transaction() as conn:
+                await execute(conn, dialect, sa.delete(T).where(this, T.c.claimId == owner))
+            continue
+        if request_digest != digest:
+            raise ApiError(
+                "IDEMPOTENCY_KEY_REUSED",
+                "This Idempotency-Key was already used with a different request (method, path, query or body)",
+                {"header": HEADER, "key": key},
+            )
+        if completed_at is not None:
+            return _replay(int(status), str(body), str(headers))
+        if str(created_at) < iso_ms(now - dt.timedelta(seconds=STALE_SECONDS)):
+            # the owner is presumed dead: take the claim over
+            async with db.transaction() as conn:
+                taken = await execute(
+                    conn, dialect,
+                    sa.update(T)
+                    .where(this, T.c.claimId == owner, T.c.completedAt.is_(None))
+                    .values(claimId=claim.claim_id, createdAt=iso_ms(now)),
+                )
+            if taken:
+                log.warning("idempotency key %r of workspace %s: stale claim taken over", key, workspace_id)
+                return claim
+            continue
+        if time.monotonic() >= deadline:
+            raise ApiError(
+                "IDEMPOTENCY_KEY_IN_PROGRESS",
+                "A request with this Idempotency-Key is still in progress; retry later",
+                {"header": HEADER, "key": key},
+                headers={"Retry-After": "1"},
+            )
+        await asyncio.sleep(pause)
+        pause = min(pause * 1.5, 0.2)
+
+
+def _replay(status: int, body: str, headers: str) -> Response:
+    response = Response(body.encode(), status_code=status)
+    for name, value in orjson.loads(headers):
+        response.headers.append(name, value)
+    response.headers[REPLAYED] = "true"
+    return response
+
+
+async def _complete(
+    db: Database, dialect: Dialect, claim: Claim, status: int, body: bytes, raw_headers: list[tuple[bytes, bytes]]
+) -> None:
+    try:
+        text = body.decode()
+    except UnicodeDecodeError:
+        await _release(db, dialect, claim)
+        return
+    headers = [
+        (k.decode("latin-1"), v.decode("latin-1"))
+        for k, v in raw_headers
+        if k.decode("latin-1").lower() not in UNSTORED_HEADERS and not k.lower().startswith(b"x-ratelimit-")
+    ]
+    try:
+        async with db.transaction() as conn:
+            await execute(
+                conn, dialect,
+                sa.update(T)
+                .where(T.c.workspaceId == claim.workspace_id, T.c.key == claim.key, T.c.claimId == claim.claim_id)
+                .values(status=status, body=text, headers=orjson.dumps(headers).decode(), completedAt=iso_ms(_now())),
+            )
+    except Exception:
+        log.exception("could not store the response of idempotency key %r", claim.key)
+
+
+async def _release(db: Database, dialect: Dialect, claim: Claim) -> None:
+    try:
+        async with db.transaction() as conn:
+            await execute(
+                conn, dialect,
+                sa.delete(T).where(
+                    T.c.workspaceId == claim.workspace_id,
+                    T.c.key == claim.key,
+                    T.c.claimId == claim.claim_id,
+                    T.c.completedAt.is_(None),
+                ),
+            )
+    except Exception:
+        log.exception("could not release idempotency key %r", claim.key)
+
+
+async def _cleanup(db: Database, dialect: Dialect) -> None:
+    """Delete expired rows, at most every ``CLEANUP_EVERY`` seconds per process."""
+    global _last_cleanup
+    if time.monotonic() - _last_cleanup < CLEANUP_EVERY:
+        return
+    _last_cleanup = time.monotonic()
+    try:
+        async with db.transaction() as conn:
+            await execute(conn, dialect, sa.delete(T).where(T.c.createdAt < iso_ms(_now() - TTL)))
+    except Exception:
+        log.exception("could not delete expired idempotency keys")

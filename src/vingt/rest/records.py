@@ -11,11 +11,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
 from vingt.engine.planner import object_by_plural
-from vingt.engine.records import Actor, Engine, Page
+from vingt.engine.records import Actor, Engine, Page, Tagged
 from vingt.errors import ApiError
 from vingt.metadata.model import ObjectMeta
 from vingt.metadata.types import capitalize
@@ -25,7 +26,7 @@ from vingt.rest.params import Params, parse_params
 
 FIND_MANY = ("filter", "order_by", "limit", "depth", "starting_after", "ending_before", "fields")
 FIND_ONE = ("depth", "fields")
-CREATE = ("depth", "upsert", "fields")
+CREATE = ("depth", "upsert", "fields", "match")
 UPDATE_ONE = ("depth", "fields")
 UPDATE_MANY = ("filter", "depth", "fields")
 DELETE_ONE = ("soft_delete",)
@@ -51,6 +52,46 @@ class JsonBytes(Response):
 
 def _json(body: bytes, status: int = 200) -> Response:
     return JsonBytes(body, status_code=status)
+
+
+def _tagged(key: str, tagged: Tagged, status: int = 200) -> Response:
+    """A single-record response, with the record's ``ETag``."""
+    return JsonBytes(_data(key, tagged.record), status_code=status, headers={"ETag": tagged.etag})
+
+
+def entity_tags(request: Request, header: str) -> tuple[str, ...] | None:
+    """The entity tags of ``If-Match`` / ``If-None-Match``: ``("*",)``, or each tag as sent
+    (``"abc"``, ``W/"abc"``; an unquoted ``abc`` is read as ``"abc"``); ``None`` when the
+    header is absent."""
+    values = request.headers.getlist(header)
+    if not values:
+        return None
+    tags = []
+    for value in values:
+        for part in value.split(","):
+            tag = part.strip()
+            if not tag:
+                continue
+            if tag != "*" and not tag.endswith('"'):
+                tag = f'"{tag}"'
+            tags.append(tag)
+    if not tags:
+        raise ApiError("INVALID_PARAMETER", f"The {header} header is empty", {"header": header})
+    return tuple(tags)
+
+
+def _none_match(tags: tuple[str, ...], etag: str) -> bool:
+    """``If-None-Match`` matches (weak comparison: ``W/"x"`` matches ``"x"``)."""
+    return "*" in tags or any(t.removeprefix("W/") == etag for t in tags)
+
+
+def _match_param(request: Request) -> str | None:
+    """``match`` (accepted by the create routes; ``parse_params`` has checked it is not
+    repeated)."""
+    value = QueryParams(request.scope["query_string"]).get("match")
+    if value is not None and not value.strip():
+        raise ApiError("INVALID_PARAMETER", "'match' must name a field", {"parameter": "match"})
+    return value.strip() if value is not None else None
 
 
 def _uuid(value: str) -> str:
@@ -158,7 +199,9 @@ async def handle(request: Request, principal: Principal, path: str) -> Response:
             raise ApiError("INVALID_BODY", "Body must be an array", {})
         if not body:
             raise ApiError("INVALID_BODY", "Input must not be empty", {})
-        records = await engine.create(obj, body, upsert=p.upsert, depth=p.depth, fields=p.fields)
+        records = await engine.create(
+            obj, body, upsert=p.upsert, depth=p.depth, fields=p.fields, match=_match_param(request)
+        )
         return _json(_data("create" + P, _array(records)), 201)
 
     if kind == "restore":
@@ -167,8 +210,10 @@ async def handle(request: Request, principal: Principal, path: str) -> Response:
         await _no_body(request)
         if record_id is not None:
             p = params(RESTORE_ONE)
-            record = await engine.restore_one(obj, record_id, p.depth, p.fields)
-            return _json(_data("restore" + S, record))
+            tagged = await engine.restore_one_tagged(
+                obj, record_id, p.depth, p.fields, if_match=entity_tags(request, "If-Match")
+            )
+            return _tagged("restore" + S, tagged)
         p = params(RESTORE_MANY)
         records = await engine.restore_many(obj, p.filter, p.depth, p.fields)
         return _json(_data("restore" + P, _array(records)))
@@ -187,8 +232,10 @@ async def handle(request: Request, principal: Principal, path: str) -> Response:
             body = await _body(request, settings.max_body_bytes)
             if not isinstance(body, dict):
                 raise ApiError("INVALID_BODY", "Body must be a JSON object (use /rest/batch/<objects> for arrays)", {})
-            records = await engine.create(obj, [body], upsert=p.upsert, depth=p.depth, fields=p.fields)
-            return _json(_data("create" + S, records[0]), 201)
+            tagged = await engine.create_one_tagged(
+                obj, body, upsert=p.upsert, depth=p.depth, fields=p.fields, match=_match_param(request)
+            )
+            return _tagged("create" + S, tagged, 201)
         if method == "PATCH":
             p = params(UPDATE_MANY)
             body = await _body(request, settings.max_body_bytes)
@@ -202,15 +249,27 @@ async def handle(request: Request, principal: Principal, path: str) -> Response:
 
     if method == "GET":
         p = params(FIND_ONE)
-        return _json(_data(singular, await engine.find_one(obj, record_id, p.depth, p.fields)))
+        tagged = await engine.find_one_tagged(obj, record_id, p.depth, p.fields)
+        none_match = entity_tags(request, "If-None-Match")
+        if none_match is not None and _none_match(none_match, tagged.etag):
+            return Response(status_code=304, headers={"ETag": tagged.etag})
+        return _tagged(singular, tagged)
     if method == "PATCH":
         p = params(UPDATE_ONE)
         body = await _body(request, settings.max_body_bytes)
-        return _json(_data("update" + S, await engine.update_one(obj, record_id, body, p.depth, p.fields)))
+        tagged = await engine.update_one_tagged(
+            obj, record_id, body, p.depth, p.fields, if_match=entity_tags(request, "If-Match")
+        )
+        return _tagged("update" + S, tagged)
     if method == "DELETE":
         p = params(DELETE_ONE)
-        deleted = await engine.delete_one(obj, record_id, p.soft_delete)
-        return _json(_data("delete" + S, '{"id":"' + deleted + '"}'))
+        deleted, etag = await engine.delete_one_tagged(
+            obj, record_id, p.soft_delete, if_match=entity_tags(request, "If-Match")
+        )
+        response = _json(_data("delete" + S, '{"id":"' + deleted + '"}'))
+        if etag is not None:
+            response.headers["ETag"] = etag
+        return response
     raise _method(request.method, path, ("GET", "PATCH", "PUT", "DELETE"))
 
 

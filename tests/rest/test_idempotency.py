@@ -1,0 +1,417 @@
+"""``Idempotency-Key`` on writes (DECISIONS.md §3, docs/write-contract.md).
+
+Every test runs on SQLite and PostgreSQL: in-process for the contract, and against real
+``vingt serve`` subprocesses for the restart and the concurrent repeats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+import sqlalchemy as sa
+from starlette.testclient import TestClient
+
+from conftest import Api, Workspace, assert_error, make_workspace
+from vingt.db import system
+from vingt.db.database import open_database
+from vingt.db.statements import execute, fetch
+from vingt.db.url import parse_database_url
+from vingt.rest import idempotency, records
+from vingt.sql.dialect import dialect_for, iso_ms
+
+KEY = "Idempotency-Key"
+
+
+def marker() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def key() -> str:
+    return f"key-{uuid.uuid4()}"
+
+
+def count(api: Api | httpx.Client, m: str) -> int:
+    r = api.get("/rest/people", params={"filter": f"city[eq]:{m}"})
+    assert r.status_code == 200, r.text
+    return int(r.json()["totalCount"])
+
+
+def same_response(a: httpx.Response, b: httpx.Response) -> None:
+    assert b.status_code == a.status_code
+    assert b.content == a.content
+    assert b.headers["content-type"] == a.headers["content-type"]
+    assert b.headers.get("etag") == a.headers.get("etag")
+
+
+def replayed(r: httpx.Response) -> bool:
+    return r.headers.get("idempotent-replayed") == "true"
+
+
+def run_sql(database_url: str, stmt: Any, read: bool = False) -> Any:
+    """One statement on the system tables, from outside the server."""
+    url = parse_database_url(database_url)
+
+    async def run() -> Any:
+        db = open_database(url)
+        await db.start()
+        try:
+            dialect = dialect_for(db.kind)
+            if read:
+                return await fetch(db, dialect, stmt)
+            async with db.transaction() as conn:
+                return await execute(conn, dialect, stmt)
+        finally:
+            await db.close()
+
+    return asyncio.run(run())
+
+
+# ---- replay ------------------------------------------------------------------------------------------
+
+
+def test_repeat_replays_the_first_response_and_writes_once(api: Api) -> None:
+    m, k = marker(), key()
+    first = api.post("/rest/people", json={"city": m}, headers={KEY: k})
+    assert first.status_code == 201, first.text
+    assert not replayed(first)
+    second = api.post("/rest/people", json={"city": m}, headers={KEY: k})
+    same_response(first, second)
+    assert replayed(second)
+    assert count(api, m) == 1
+
+
+def test_same_key_with_another_request_is_409(api: Api) -> None:
+    m, k = marker(), key()
+    assert api.post("/rest/people", json={"city": m}, headers={KEY: k}).status_code == 201
+    assert_error(api.post("/rest/people", json={"city": m, "jobTitle": "x"}, headers={KEY: k}), 409,
+                 "IDEMPOTENCY_KEY_REUSED")
+    assert_error(api.post("/rest/companies", json={"city": m}, headers={KEY: k}), 409, "IDEMPOTENCY_KEY_REUSED")
+    assert_error(api.post("/rest/people", params={"depth": "1"}, json={"city": m}, headers={KEY: k}), 409,
+                 "IDEMPOTENCY_KEY_REUSED")
+    assert_error(api.put("/rest/people", json={"city": m}, headers={KEY: k}), 409, "IDEMPOTENCY_KEY_REUSED")
+    assert count(api, m) == 1
+
+
+def test_keys_are_per_workspace(api: Api, app_client: TestClient, database_url: str) -> None:
+    other = Api(app_client, make_workspace(database_url, "Other").token)
+    m, k = marker(), key()
+    a = api.post("/rest/people", json={"city": m}, headers={KEY: k})
+    b = other.post("/rest/people", json={"city": m}, headers={KEY: k})
+    assert a.status_code == b.status_code == 201
+    assert not replayed(b)
+    assert a.json()["data"]["createPerson"]["id"] != b.json()["data"]["createPerson"]["id"]
+    assert count(api, m) == 1 and count(other, m) == 1
+
+
+def test_batch_create_is_replayed(api: Api) -> None:
+    m, k = marker(), key()
+    body = [{"city": m}, {"city": m}]
+    first = api.post("/rest/batch/people", json=body, headers={KEY: k})
+    assert first.status_code == 201, first.text
+    second = api.post("/rest/batch/people", json=body, headers={KEY: k})
+    same_response(first, second)
+    assert replayed(second)
+    assert count(api, m) == 2
+
+
+def test_patch_is_replayed_without_writing(api: Api) -> None:
+    m, k = marker(), key()
+    pid = api.post("/rest/people", json={"city": m}).json()["data"]["createPerson"]["id"]
+    first = api.patch(f"/rest/people/{pid}", json={"jobTitle": "first"}, headers={KEY: k})
+    assert first.status_code == 200, first.text
+    assert api.patch(f"/rest/people/{pid}", json={"jobTitle": "later"}).status_code == 200
+    second = api.patch(f"/rest/people/{pid}", json={"jobTitle": "first"}, headers={KEY: k})
+    same_response(first, second)
+    assert replayed(second)
+    assert api.get(f"/rest/people/{pid}").json()["data"]["person"]["jobTitle"] == "later"
+
+
+def test_delete_is_replayed(api: Api) -> None:
+    m, k = marker(), key()
+    pid = api.post("/rest/people", json={"city": m}).json()["data"]["createPerson"]["id"]
+    first = api.delete(f"/rest/people/{pid}", headers={KEY: k})
+    assert first.status_code == 200, first.text
+    second = api.delete(f"/rest/people/{pid}", headers={KEY: k})  # a 404 without the key
+    same_response(first, second)
+    assert replayed(second)
+
+
+def test_a_4xx_is_stored_and_replayed(api: Api) -> None:
+    m, k = marker(), key()
+    body = {"city": m, "noSuchField": 1}
+    first = api.post("/rest/people", json=body, headers={KEY: k})
+    assert_error(first, 400, "UNKNOWN_FIELD")
+    second = api.post("/rest/people", json=body, headers={KEY: k})
+    same_response(first, second)
+    assert replayed(second)
+    assert count(api, m) == 0
+    # a 412 too: the write does not run again once the record matches
+    pid = api.post("/rest/people", json={"city": m}).json()["data"]["createPerson"]["id"]
+    k = key()
+    stale = {KEY: k, "If-Match": '"0000"'}
+    assert_error(api.patch(f"/rest/people/{pid}", json={"jobTitle": "x"}, headers=stale), 412, "PRECONDITION_FAILED")
+    again = api.patch(f"/rest/people/{pid}", json={"jobTitle": "x"}, headers=stale)
+    assert_error(again, 412, "PRECONDITION_FAILED")
+    assert replayed(again)
+
+
+def test_a_5xx_releases_the_key(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    m, k = marker(), key()
+    real = records.handle
+    calls = []
+
+    async def failing_once(request: Any, principal: Any, path: str) -> Any:
+        calls.append(path)
+        if len(calls) == 1:
+            raise RuntimeError("boom")
+        return await real(request, principal, path)
+
+    monkeypatch.setattr(records, "handle", failing_once)
+    assert_error(api.post("/rest/people", json={"city": m}, headers={KEY: k}), 500, "INTERNAL_ERROR")
+    retry = api.post("/rest/people", json={"city": m}, headers={KEY: k})
+    assert retry.status_code == 201, retry.text
+    assert not replayed(retry)
+    assert count(api, m) == 1
+
+
+def test_get_ignores_the_header(api: Api) -> None:
+    assert api.get("/rest/people", headers={KEY: ""}).status_code == 200
+    assert api.get("/rest/people", headers={KEY: "x" * 300}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "value", [b"", b"x" * 256, b"caf\xc3\xa9", b"tab\there", b"del\x7f"], ids=["empty", "long", "utf8", "tab", "del"]
+)
+def test_invalid_keys_are_400(api: Api, value: bytes) -> None:
+    m = marker()
+    r = api.client.post("/rest/people", json={"city": m}, headers=[*api.headers.items(), (KEY, value)])  # type: ignore[list-item]
+    body = assert_error(r, 400, "INVALID_PARAMETER")
+    assert body["error"]["details"]["header"] == KEY
+    assert count(api, m) == 0
+
+
+def test_longest_and_odd_keys_are_accepted(api: Api) -> None:
+    for k in ("x" * 243 + marker(), "a b ~!@#$%^&*()_+{}|:<>?" + marker(), "!"):
+        m = marker()
+        r = api.post("/rest/people", json={"city": m}, headers={KEY: k})
+        assert r.status_code == 201, r.text
+        assert replayed(api.post("/rest/people", json={"city": m}, headers={KEY: k}))
+
+
+def test_a_repeated_header_is_400(api: Api) -> None:
+    r = api.client.post(
+        "/rest/people", json={"city": marker()}, headers=[*api.headers.items(), (KEY, "a"), (KEY, "b")]  # type: ignore[list-item]
+    )
+    assert_error(r, 400, "INVALID_PARAMETER")
+
+
+# ---- claims: in progress, stale, expired ------------------------------------------------------------------
+
+
+def claim_row(workspace: Workspace, k: str, request_body: bytes, age: dt.timedelta, **extra: Any) -> dict[str, Any]:
+    return {
+        "workspaceId": workspace.id,
+        "key": k,
+        "requestHash": idempotency.request_hash("POST", "/rest/people", b"", request_body),
+        "claimId": str(uuid.uuid4()),
+        "createdAt": iso_ms(dt.datetime.now(dt.UTC) - age),
+        **extra,
+    }
+
+
+def post_raw(api: Api, body: bytes, k: str) -> httpx.Response:
+    return api.post("/rest/people", content=body, headers={KEY: k, "Content-Type": "application/json"})
+
+
+def test_a_request_in_progress_is_waited_for_then_409(
+    api: Api, workspace: Workspace, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    m, k = marker(), key()
+    body = orjson.dumps({"city": m})
+    run_sql(database_url, sa.insert(system.idempotency_key).values(claim_row(workspace, k, body, dt.timedelta(0))))
+    monkeypatch.setattr(idempotency, "WAIT_SECONDS", 0.2)
+    started = time.monotonic()
+    r = post_raw(api, body, k)
+    assert time.monotonic() - started >= 0.2
+    assert_error(r, 409, "IDEMPOTENCY_KEY_IN_PROGRESS")
+    assert r.headers["retry-after"] == "1"
+    assert count(api, m) == 0
+
+
+def test_a_stale_claim_is_taken_over(api: Api, workspace: Workspace, database_url: str) -> None:
+    """The process that claimed the key died: after STALE_SECONDS a retry runs the write."""
+    m, k = marker(), key()
+    body = orjson.dumps({"city": m})
+    age = dt.timedelta(seconds=idempotency.STALE_SECONDS + 5)
+    run_sql(database_url, sa.insert(system.idempotency_key).values(claim_row(workspace, k, body, age)))
+    first = post_raw(api, body, k)
+    assert first.status_code == 201, first.text
+    assert not replayed(first)
+    second = post_raw(api, body, k)
+    same_response(first, second)
+    assert count(api, m) == 1
+
+
+def test_expired_rows_are_ignored_and_cleaned_up(
+    api: Api, workspace: Workspace, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    m, k = marker(), key()
+    old = dt.timedelta(hours=25)
+    stored = {"status": 201, "body": '{"old":true}', "headers": "[]", "completedAt": iso_ms(dt.datetime.now(dt.UTC) - old)}
+    # the same key, used 25 hours ago for another request: no 409, the write runs
+    run_sql(database_url, sa.insert(system.idempotency_key).values(claim_row(workspace, k, b"{}", old, **stored)))
+    r = post_raw(api, orjson.dumps({"city": m}), k)
+    assert r.status_code == 201, r.text
+    assert not replayed(r)
+    # another expired key is deleted by the next cleanup
+    k2 = key()
+    run_sql(database_url, sa.insert(system.idempotency_key).values(claim_row(workspace, k2, b"{}", old, **stored)))
+    monkeypatch.setattr(idempotency, "_last_cleanup", 0.0)
+    assert post_raw(api, orjson.dumps({"city": m}), key()).status_code == 201
+    t = system.idempotency_key
+    rows = run_sql(database_url, sa.select(t.c.key).where(t.c.workspaceId == workspace.id, t.c.key.in_([k, k2])), read=True)
+    assert [r[0] for r in rows] == [k]
+    assert count(api, m) == 2
+
+
+# ---- real servers: restart and concurrency -----------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """``vingt serve`` as a subprocess on an existing database."""
+
+    def __init__(self, url: str, log: Path, workers: int = 1):
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = dict(os.environ)
+        env.pop("VINGT_SECRET", None)
+        self.log = log.open("w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "vingt", "serve", "--port", str(self.port), "--database", url, "--workers", str(workers)],
+            stdout=self.log, stderr=subprocess.STDOUT, env=env,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("vingt serve exited early:\n" + log.read_text())
+            try:
+                if httpx.get(self.base + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise AssertionError("server did not become ready:\n" + log.read_text())
+
+    def client(self, token: str) -> httpx.Client:
+        return httpx.Client(base_url=self.base, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+def together(n: int, fn: Callable[[int], httpx.Response]) -> list[httpx.Response]:
+    """``fn(0)`` … ``fn(n - 1)`` in threads released at the same instant."""
+    barrier = threading.Barrier(n)
+    results: list[httpx.Response] = []
+    lock = threading.Lock()
+
+    def run(i: int) -> None:
+        barrier.wait()
+        r = fn(i)
+        with lock:
+            results.append(r)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == n
+    return results
+
+
+@pytest.fixture(scope="module")
+def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    s = Server(database_url, tmp_path_factory.mktemp("idem") / "serve.log", workers=2)
+    yield s
+    s.stop()
+
+
+@pytest.mark.e2e
+def test_keys_survive_a_restart(database_url: str, tmp_path: Path) -> None:
+    token = make_workspace(database_url, "Restart").token
+    m, k = marker(), key()
+    first = Server(database_url, tmp_path / "first.log")
+    try:
+        with first.client(token) as c:
+            created = c.post("/rest/people", json={"city": m}, headers={KEY: k})
+            assert created.status_code == 201, created.text
+    finally:
+        first.stop()
+    second = Server(database_url, tmp_path / "second.log")
+    try:
+        with second.client(token) as c:
+            again = c.post("/rest/people", json={"city": m}, headers={KEY: k})
+            same_response(created, again)
+            assert replayed(again)
+            assert count(c, m) == 1
+            assert_error(c.post("/rest/people", json={"city": "other"}, headers={KEY: k}), 409, "IDEMPOTENCY_KEY_REUSED")
+    finally:
+        second.stop()
+
+
+@pytest.mark.e2e
+def test_concurrent_repeats_write_once(server: Server, database_url: str) -> None:
+    token = make_workspace(database_url, "Concurrent").token
+    clients = 10
+    for _ in range(3):
+        m, k = marker(), key()
+        connections = [server.client(token) for _ in range(clients)]
+        for c in connections:
+            c.get("/healthz")  # connect first, so that the posts leave together
+
+        def send(i: int, m: str = m, k: str = k, connections: list[httpx.Client] = connections) -> httpx.Response:
+            return connections[i].post("/rest/people", json={"city": m}, headers={KEY: k})
+
+        try:
+            results = together(clients, send)
+        finally:
+            for c in connections:
+                c.close()
+        created = [r for r in results if r.status_code == 201]
+        busy = [r for r in results if r.status_code == 409]
+        assert len(created) + len(busy) == clients, [r.text for r in results]
+        for r in busy:
+            assert r.json()["error"]["code"] == "IDEMPOTENCY_KEY_IN_PROGRESS"
+        assert created, "no request succeeded"
+        assert len({r.content for r in created}) == 1
+        assert len([r for r in created if not replayed(r)]) == 1
+        with server.client(token) as c:
+            assert count(c, m) == 1
