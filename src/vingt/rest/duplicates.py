@@ -29,6 +29,7 @@ from vingt.engine.records import Engine
 from vingt.errors import ApiError
 from vingt.metadata.model import ObjectMeta
 from vingt.metadata.types import capitalize
+from vingt.rest.body import read_json
 from vingt.rest.params import parse_params
 
 PARAMS = ("depth", "fields")
@@ -166,7 +167,7 @@ def _params(request: Request) -> Any:
 
 
 async def _object_body(request: Request, accepted: tuple[str, ...]) -> dict[str, Any]:
-    body = await _body(request, request.app.state.settings.max_body_bytes)
+    body = await read_json(request, request.app.state.settings.max_body_bytes)
     if not isinstance(body, dict):
         raise ApiError("INVALID_BODY", "Body must be a JSON object", {"accepted": list(accepted)})
     unknown = [k for k in body if k not in accepted]
@@ -179,30 +180,6 @@ async def _object_body(request: Request, accepted: tuple[str, ...]) -> dict[str,
     return body
 
 
-async def _body(request: Request, max_bytes: int) -> Any:
-    length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > max_bytes:
-        raise _too_large(max_bytes)
-    chunks = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise _too_large(max_bytes)
-        chunks.append(chunk)
-    raw = b"".join(chunks)
-    if not raw.strip():
-        raise ApiError("INVALID_BODY", "Request body is empty: a JSON object is expected", {})
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise ApiError(
-            "INVALID_JSON", f"Request body is not valid JSON: {exc}", {"position": exc.pos}
-        ) from None
-
-
-def _too_large(max_bytes: int) -> ApiError:
-    return ApiError("PAYLOAD_TOO_LARGE", f"Request body exceeds {max_bytes} bytes", {"limit": max_bytes})
 
 
 def _uuid_list(value: Any, name: str) -> list[str]:

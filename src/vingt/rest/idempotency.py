@@ -42,6 +42,7 @@ from vingt.db.database import Database, DataError
 from vingt.db.statements import execute, fetch
 from vingt.errors import ApiError
 from vingt.registry import Principal
+from vingt.rest.body import read_bytes
 from vingt.sql.dialect import Dialect, iso_ms
 
 log = logging.getLogger("vingt.idempotency")
@@ -107,7 +108,7 @@ async def guarded(request: Request, principal: Principal, call: Callable[[], Awa
     if not values:
         return await call()
     key = validate_key(values)
-    body = await _read_body(request, request.app.state.settings.max_body_bytes)
+    body = await read_bytes(request, request.app.state.settings.max_body_bytes)
     digest = request_hash(request.method, request.url.path, request.scope.get("query_string", b""), body)
     db: Database = request.app.state.db
     dialect: Dialect = request.app.state.dialect
@@ -137,26 +138,6 @@ async def guarded(request: Request, principal: Principal, call: Callable[[], Awa
     return response
 
 
-async def _read_body(request: Request, max_bytes: int) -> bytes:
-    """The whole body, bounded like the record routes bound it; kept on the request so the
-    handler reads it again."""
-    length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > max_bytes:
-        raise _too_large(max_bytes)
-    chunks = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise _too_large(max_bytes)
-        chunks.append(chunk)
-    raw = b"".join(chunks)
-    request._body = raw  # Request.stream() yields it again
-    return raw
-
-
-def _too_large(max_bytes: int) -> ApiError:
-    return ApiError("PAYLOAD_TOO_LARGE", f"Request body exceeds {max_bytes} bytes", {"limit": max_bytes})
 
 
 # ---- the claim ----------------------------------------------------------------------------------

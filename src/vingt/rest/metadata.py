@@ -25,7 +25,7 @@ from vingt.metadata.model import Catalog
 from vingt.metadata.payloads import field_payload, object_payload
 from vingt.metadata.service import MetadataService
 from vingt.registry import Principal
-from vingt.rest.records import _body
+from vingt.rest.body import read_json
 
 MAX_LIMIT = 1000
 LIST_PARAMS = {"limit", "starting_after", "ending_before", "startingAfter", "endingBefore"}
@@ -112,7 +112,7 @@ async def handle(request: Request, principal: Principal, path: str) -> Response:
         name = next(iter(request.query_params.keys()))
         raise ApiError("UNKNOWN_PARAMETER", f"Unknown query parameter '{name}'", {"parameter": name, "accepted": []})
     if item_id is None and method == "POST":
-        body = await _body(request, app.state.settings.max_body_bytes)
+        body = await read_json(request, app.state.settings.max_body_bytes)
         created = await (service.create_object(body) if kind == "objects" else service.create_field(body))
         app.state.registry.forget()
         catalog = await _fresh(request, principal)
@@ -120,7 +120,7 @@ async def handle(request: Request, principal: Principal, path: str) -> Response:
     if item_id is not None and method == "GET":
         return _json({"data": {one: _payload(principal.catalog, kind, item_id)}})
     if item_id is not None and method == "PATCH":
-        body = await _body(request, app.state.settings.max_body_bytes)
+        body = await read_json(request, app.state.settings.max_body_bytes)
         updated = await (service.update_object(item_id, body) if kind == "objects" else service.update_field(item_id, body))
         app.state.registry.forget()
         catalog = await _fresh(request, principal)

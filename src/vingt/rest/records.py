@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import orjson
 from starlette.datastructures import QueryParams
@@ -22,6 +21,7 @@ from vingt.metadata.model import ObjectMeta
 from vingt.metadata.types import capitalize
 from vingt.registry import Principal
 from vingt.rest import duplicates, group_by
+from vingt.rest.body import read_json
 from vingt.rest.params import Params, parse_params
 
 FIND_MANY = ("filter", "order_by", "limit", "depth", "starting_after", "ending_before", "fields")
@@ -128,28 +128,6 @@ def _page(plural: str, page: Page) -> bytes:
     ).encode()
 
 
-async def _body(request: Request, max_bytes: int) -> Any:
-    length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > max_bytes:
-        raise _too_large(max_bytes)
-    chunks = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise _too_large(max_bytes)
-        chunks.append(chunk)
-    raw = b"".join(chunks)
-    if not raw.strip():
-        raise ApiError("INVALID_BODY", "Request body is empty: a JSON value is expected", {})
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise ApiError("INVALID_JSON", f"Request body is not valid JSON: {exc}", {"position": exc.pos}) from None
-
-
-def _too_large(max_bytes: int) -> ApiError:
-    return ApiError("PAYLOAD_TOO_LARGE", f"Request body exceeds {max_bytes} bytes", {"limit": max_bytes})
 
 
 async def _no_body(request: Request) -> None:
@@ -194,7 +172,7 @@ async def handle(request: Request, principal: Principal, path: str) -> Response:
         if method != "POST":
             raise _method(request.method, path, ("POST",))
         p = params(CREATE)
-        body = await _body(request, settings.max_body_bytes)
+        body = await read_json(request, settings.max_body_bytes)
         if not isinstance(body, list):
             raise ApiError("INVALID_BODY", "Body must be an array", {})
         if not body:
@@ -229,7 +207,7 @@ async def handle(request: Request, principal: Principal, path: str) -> Response:
             return _json(_page(plural, page))
         if method == "POST":
             p = params(CREATE)
-            body = await _body(request, settings.max_body_bytes)
+            body = await read_json(request, settings.max_body_bytes)
             if not isinstance(body, dict):
                 raise ApiError("INVALID_BODY", "Body must be a JSON object (use /rest/batch/<objects> for arrays)", {})
             tagged = await engine.create_one_tagged(
@@ -238,7 +216,7 @@ async def handle(request: Request, principal: Principal, path: str) -> Response:
             return _tagged("create" + S, tagged, 201)
         if method == "PATCH":
             p = params(UPDATE_MANY)
-            body = await _body(request, settings.max_body_bytes)
+            body = await read_json(request, settings.max_body_bytes)
             records = await engine.update_many(obj, p.filter, body, p.depth, p.fields)
             return _json(_data("update" + P, _array(records)))
         if method == "DELETE":
@@ -256,7 +234,7 @@ async def handle(request: Request, principal: Principal, path: str) -> Response:
         return _tagged(singular, tagged)
     if method == "PATCH":
         p = params(UPDATE_ONE)
-        body = await _body(request, settings.max_body_bytes)
+        body = await read_json(request, settings.max_body_bytes)
         tagged = await engine.update_one_tagged(
             obj, record_id, body, p.depth, p.fields, if_match=entity_tags(request, "If-Match")
         )
