@@ -6,22 +6,16 @@ real ``vingt serve`` subprocess with two workers.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import socket
-import subprocess
-import sys
-import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from conftest import Api, assert_error, make_workspace
+from live_server import Server, together
 from vingt.engine import records as engine_records
 
 ETAG = re.compile(r'^"[0-9a-f]{24}"$')
@@ -227,72 +221,6 @@ def test_hard_delete_of_a_soft_deleted_record_with_if_match(api: Api) -> None:
 
 
 # ---- the race, against a real server -----------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """``vingt serve`` as a subprocess on an existing database."""
-
-    def __init__(self, url: str, log: Path, workers: int = 1):
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ)
-        env.pop("VINGT_SECRET", None)
-        self.log = log.open("w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "vingt", "serve", "--port", str(self.port), "--database", url, "--workers", str(workers)],
-            stdout=self.log, stderr=subprocess.STDOUT, env=env,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError("vingt serve exited early:\n" + log.read_text())
-            try:
-                if httpx.get(self.base + "/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise AssertionError("server did not become ready:\n" + log.read_text())
-
-    def client(self, token: str) -> httpx.Client:
-        return httpx.Client(base_url=self.base, headers={"Authorization": f"Bearer {token}"}, timeout=30)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
-
-
-def together(n: int, fn: Callable[[int], httpx.Response]) -> list[httpx.Response]:
-    """``fn(0)`` … ``fn(n - 1)`` in threads released at the same instant."""
-    barrier = threading.Barrier(n)
-    results: list[httpx.Response] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        barrier.wait()
-        r = fn(i)
-        with lock:
-            results.append(r)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert len(results) == n
-    return results
 
 
 @pytest.fixture(scope="module")
