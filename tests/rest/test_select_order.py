@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from conftest import Api
 
 STAGES = ["NEW", "SCREENING", "MEETING", "PROPOSAL", "CUSTOMER"]
