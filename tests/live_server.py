@@ -22,30 +22,41 @@ def _free_port() -> int:
 
 
 class Server:
-    """``vingt serve`` as a subprocess on an existing database."""
+    """``vingt serve`` as a subprocess; its output goes to ``log``. ``key`` is the API key it
+    printed when it created the first workspace of an empty database (else None)."""
 
-    def __init__(self, url: str, log: Path, workers: int = 1):
+    def __init__(self, url: str, log: Path, workers: int = 1, cwd: Path | None = None):
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = log
         env = dict(os.environ)
         env.pop("VINGT_SECRET", None)
         self.log = log.open("w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "vingt", "serve", "--port", str(self.port), "--database", url, "--workers", str(workers)],
-            stdout=self.log, stderr=subprocess.STDOUT, env=env,
+            stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=cwd,
         )
+        self.key: str | None = None
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError("vingt serve exited early:\n" + log.read_text())
             try:
                 if httpx.get(self.base + "/healthz", timeout=1).status_code == 200:
+                    self.key = self._printed_key()
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
         self.stop()
         raise AssertionError("server did not become ready:\n" + log.read_text())
+
+    def _printed_key(self) -> str | None:
+        lines = self.log_path.read_text().splitlines()
+        marker = "API key (shown once, keep it):"
+        if marker in lines and lines.index(marker) + 1 < len(lines):
+            return lines[lines.index(marker) + 1].strip()
+        return None
 
     def client(self, token: str) -> httpx.Client:
         return httpx.Client(base_url=self.base, headers={"Authorization": f"Bearer {token}"}, timeout=30)

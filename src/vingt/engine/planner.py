@@ -255,7 +255,10 @@ def parse_timestamp(raw: str) -> dt.datetime | None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    value = value.astimezone(dt.UTC)
+    try:
+        value = value.astimezone(dt.UTC)
+    except OverflowError:  # an offset that pushes it past year 1 or 9999
+        return None
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 

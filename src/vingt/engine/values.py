@@ -21,6 +21,8 @@ from vingt.metadata.types import FieldType, Storage, sub_column
 
 READ_ONLY = ("updatedAt", "deletedAt")
 MAX_TEXT = 1_000_000
+# numbers beyond this lose their meaning in a double (and SQLite's text rendering of them)
+MAX_FLOAT = 1e300
 
 
 def invalid(field: str, message: str, **details: Any) -> ApiError:
@@ -255,6 +257,8 @@ def coerce_value(field: FieldMeta, storage: Storage, value: Any, *, path: str | 
             raise invalid(name, f"'{name}' must be a number", value=value)
         if value != value or value in (float("inf"), float("-inf")):
             raise invalid(name, f"'{name}' must be a finite number", value=value)
+        if abs(value) > MAX_FLOAT:
+            raise invalid(name, f"'{name}' is out of range (±{MAX_FLOAT:g})", value=value, limit=MAX_FLOAT)
         if storage != Storage.FLOAT:
             if isinstance(value, float) and not value.is_integer():
                 raise invalid(name, f"'{name}' must be an integer", value=value)
@@ -272,6 +276,8 @@ def coerce_value(field: FieldMeta, storage: Storage, value: Any, *, path: str | 
             raise invalid(name, f"'{name}' must be a number", value=value) from None
         if not num.is_finite():
             raise invalid(name, f"'{name}' must be a finite number", value=value)
+        if abs(num) > MAX_FLOAT:
+            raise invalid(name, f"'{name}' is out of range (±{MAX_FLOAT:g})", value=value, limit=MAX_FLOAT)
         if num == num.to_integral_value():
             return num.to_integral_value()
         return num.normalize()

@@ -44,7 +44,7 @@ def _page(items: list[dict[str, Any]], query: QueryParams) -> tuple[list[dict[st
             {"parameter": unknown[0], "accepted": ["limit", "starting_after", "ending_before"]},
         )
     raw_limit = query.get("limit", "")
-    if raw_limit and not raw_limit.isdigit():
+    if raw_limit and not (raw_limit.isascii() and raw_limit.isdigit()):
         raise ApiError("INVALID_LIMIT", f"limit '{raw_limit}' is invalid. Should be an integer", {"parameter": "limit"})
     limit = min(int(raw_limit), MAX_LIMIT) if raw_limit else MAX_LIMIT
     after = query.get("starting_after") or query.get("startingAfter")

@@ -91,7 +91,7 @@ def parse_params(query_string: bytes, accepted: tuple[str, ...], *, default_limi
 def _limit(raw: str, default: int, maximum: int) -> int:
     if raw == "":
         return default
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise ApiError(
             "INVALID_LIMIT",
             f"limit '{raw}' is invalid. Should be an integer",

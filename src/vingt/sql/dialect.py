@@ -27,7 +27,10 @@ def iso_ms(value: dt.datetime) -> str:
     """UTC, milliseconds, ``Z``: ``2024-05-01T09:30:00.000Z``."""
     if value.tzinfo is not None:
         value = value.astimezone(dt.UTC).replace(tzinfo=None)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:"
+        f"{value.second:02d}.{value.microsecond // 1000:03d}Z"
+    )
 
 
 class Dialect:
@@ -250,7 +253,10 @@ class SqliteDialect(Dialect):
         if storage == Storage.BOOLEAN:
             return 1 if value else 0
         if storage == Storage.NUMERIC and isinstance(value, decimal.Decimal):
-            return int(value) if value == value.to_integral_value() else float(value)
+            # SQLite integers are 64-bit: larger whole numbers are kept as REAL
+            if value == value.to_integral_value() and -(2**63) <= value < 2**63:
+                return int(value)
+            return float(value)
         return value
 
     def in_list(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:

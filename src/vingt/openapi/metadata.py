@@ -1,0 +1,416 @@
+"""The metadata document: ``/rest/metadata/objects`` and ``/rest/metadata/fields``
+(REST.md §13.1, §13.3) with the legacy envelopes of §13.2, which this server uses.
+
+It does not depend on the workspace (every workspace has the same metadata routes), so
+it is built once per process; ``routes`` still only serves it whole to a valid token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vingt.metadata.types import FieldType
+from vingt.openapi.common import (
+    Schema,
+    base_document,
+    error_responses,
+    error_schema,
+    errors,
+    general_tag,
+    page_info_schema,
+)
+
+METADATA_LIMIT = 1000
+
+UUID: Schema = {"type": "string", "format": "uuid"}
+NULLABLE_UUID: Schema = {"type": ["string", "null"], "format": "uuid"}
+TEXT: Schema = {"type": "string"}
+NULLABLE_TEXT: Schema = {"type": ["string", "null"]}
+BOOL: Schema = {"type": "boolean"}
+DATE_TIME: Schema = {"type": "string", "format": "date-time"}
+
+# (singular, plural, description)
+KINDS = (
+    ("object", "objects", "The objects of the workspace (standard and custom)"),
+    ("field", "fields", "The fields of the workspace's objects"),
+)
+
+
+def metadata_document() -> Schema:
+    doc = base_document("metadata", METADATA_LIMIT, METADATA_LIMIT)
+    paths: Schema = doc["paths"]
+    for singular, plural, _ in KINDS:
+        paths.update(kind_paths(singular, plural))
+    doc["components"].update(
+        {
+            "schemas": {
+                **object_schemas(),
+                **field_schemas(),
+                "Error": error_schema(),
+                "PageInfo": page_info_schema(),
+            },
+            "parameters": parameters(),
+            "responses": error_responses(not_found="Object or field not found"),
+        }
+    )
+    doc["tags"] = [general_tag()] + [{"name": plural, "description": text} for _, plural, text in KINDS]
+    return doc
+
+
+def parameters() -> Schema:
+    def query(name: str, description: str, schema: Schema) -> Schema:
+        return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+
+    return {
+        "idPath": {
+            "name": "id",
+            "in": "path",
+            "required": True,
+            "description": "The object's or field's id",
+            "schema": UUID,
+        },
+        "limit": query(
+            "limit",
+            f"Number of items per page (default and maximum {METADATA_LIMIT}).",
+            {"type": "integer", "minimum": 0, "maximum": METADATA_LIMIT, "default": METADATA_LIMIT},
+        ),
+        "startingAfter": query(
+            "starting_after",
+            "Items after this id (`pageInfo.endCursor`); items are ordered by id, descending.",
+            UUID,
+        ),
+        "endingBefore": query("ending_before", "Items before this id (`pageInfo.startCursor`).", UUID),
+    }
+
+
+def _ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _data(key: str, value: Schema) -> Schema:
+    return {
+        "type": "object",
+        "required": ["data"],
+        "properties": {"data": {"type": "object", "required": [key], "properties": {key: value}}},
+    }
+
+
+def _json(schema: Schema, description: str = "Successful operation") -> Schema:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def kind_paths(singular: str, plural: str) -> Schema:
+    S = singular.capitalize()
+    P = plural.capitalize()
+    tags = [plural]
+    item = _ref(f"{S}ForResponse")
+    id_param = {"$ref": "#/components/parameters/idPath"}
+
+    def op(op_id: str, summary: str, params: list[Schema], responses: Schema, **extra: Any) -> Schema:
+        return {
+            "tags": tags,
+            "summary": summary,
+            "operationId": op_id,
+            "parameters": params,
+            "responses": responses,
+            **extra,
+        }
+
+    def body(name: str) -> Schema:
+        return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
+
+    update = op(
+        f"updateOne{S}",
+        f"Update One {singular}",
+        [id_param],
+        {
+            "200": _json(_data(f"updateOne{S}", item)),
+            **errors("400", "401", "403", "404", "409", "413", "429"),
+        },
+        requestBody=body(f"{S}ForUpdate"),
+    )
+    return {
+        f"/{plural}": {
+            "get": op(
+                f"findMany{P}",
+                f"Find Many {plural}",
+                [
+                    {"$ref": "#/components/parameters/limit"},
+                    {"$ref": "#/components/parameters/startingAfter"},
+                    {"$ref": "#/components/parameters/endingBefore"},
+                ],
+                {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["data", "pageInfo"],
+                            "properties": {
+                                "data": {
+                                    "type": "object",
+                                    "required": [plural],
+                                    "properties": {plural: {"type": "array", "items": item}},
+                                },
+                                "pageInfo": _ref("PageInfo"),
+                                "totalCount": {"type": "integer", "minimum": 0},
+                            },
+                        }
+                    ),
+                    **errors("400", "401", "403", "429"),
+                },
+            ),
+            "post": op(
+                f"createOne{S}",
+                f"Create One {singular}",
+                [],
+                {
+                    "201": _json(_data(f"createOne{S}", item)),
+                    **errors("400", "401", "403", "409", "413", "429"),
+                },
+                requestBody=body(S),
+            ),
+        },
+        f"/{plural}/{{id}}": {
+            "get": op(
+                f"findOne{S}",
+                f"Find One {singular}",
+                [id_param],
+                {"200": _json(_data(singular, item)), **errors("400", "401", "403", "404", "429")},
+            ),
+            "patch": update,
+            "put": {
+                **update,
+                "operationId": f"putOne{S}",
+                "summary": f"Update One {singular} (PUT)",
+                "description": "Same as PATCH (an alias kept for compatibility).",
+            },
+            "delete": op(
+                f"deleteOne{S}",
+                f"Delete One {singular}",
+                [id_param],
+                {
+                    "200": _json(_data(f"deleteOne{S}", item)),
+                    **errors("400", "401", "403", "404", "409", "429"),
+                },
+                **(
+                    {
+                        "description": "An object must be deactivated (`isActive: false`) before it can be deleted."
+                    }
+                    if singular == "object"
+                    else {}
+                ),
+            ),
+        },
+    }
+
+
+NAME = {"type": "string", "pattern": "^[a-z][a-zA-Z0-9]*$", "maxLength": 63}
+NULLABLE_DATE_TIME: Schema = {"type": ["string", "null"], "format": "date-time"}
+
+
+def object_schemas() -> Schema:
+    """As ``metadata.service`` accepts them and ``metadata.payloads`` renders them."""
+    names: Schema = {
+        "nameSingular": {**NAME, "description": "camelCase, e.g. `invoice`"},
+        "namePlural": {**NAME, "description": "camelCase, e.g. `invoices`"},
+        "labelSingular": TEXT,
+        "labelPlural": TEXT,
+    }
+    common: Schema = {
+        **names,
+        "description": NULLABLE_TEXT,
+        "icon": NULLABLE_TEXT,
+        "shortcut": NULLABLE_TEXT,
+        "color": NULLABLE_TEXT,
+        "isLabelSyncedWithName": BOOL,
+        "isSearchable": BOOL,
+    }
+    response = {
+        "id": UUID,
+        **names,
+        "description": NULLABLE_TEXT,
+        "icon": NULLABLE_TEXT,
+        "color": NULLABLE_TEXT,
+        "shortcut": NULLABLE_TEXT,
+        "isCustom": BOOL,
+        "isActive": BOOL,
+        "isSystem": BOOL,
+        "isRemote": BOOL,
+        "isSearchable": BOOL,
+        "isUIReadOnly": BOOL,
+        "isLabelSyncedWithName": BOOL,
+        "labelIdentifierFieldMetadataId": NULLABLE_UUID,
+        "imageIdentifierFieldMetadataId": NULLABLE_UUID,
+        "duplicateCriteria": {"type": "array", "items": {"type": "array", "items": {"type": "string"}}},
+        "standardOverrides": {"type": ["object", "null"]},
+        "workspaceId": UUID,
+        "createdAt": NULLABLE_DATE_TIME,
+        "updatedAt": NULLABLE_DATE_TIME,
+        "fields": {"type": "array", "items": _ref("FieldForResponse")},
+    }
+    return {
+        "Object": {
+            "type": "object",
+            "description": "A new custom object. It gets a `name` field and the system fields and relations.",
+            "properties": {**common, "isRemote": {"const": False}},
+            "required": ["nameSingular", "namePlural", "labelSingular", "labelPlural"],
+            "additionalProperties": False,
+        },
+        "ObjectForUpdate": {
+            "type": "object",
+            "description": "Changes to an object (standard objects cannot be renamed)",
+            "properties": {
+                **common,
+                "isActive": BOOL,
+                "labelIdentifierFieldMetadataId": NULLABLE_UUID,
+                "imageIdentifierFieldMetadataId": NULLABLE_UUID,
+            },
+            "additionalProperties": False,
+        },
+        "ObjectForResponse": {
+            "type": "object",
+            "description": "An object",
+            "properties": response,
+            "required": [k for k in response if k != "fields"],
+        },
+    }
+
+
+def field_schemas() -> Schema:
+    option_input = {
+        "type": "object",
+        "properties": {
+            "id": UUID,
+            "value": {"type": "string", "pattern": "^[A-Z0-9]+(_[A-Z0-9]+)*$", "example": "OPTION_1"},
+            "label": TEXT,
+            "color": TEXT,
+            "position": {"type": "number"},
+        },
+        "required": ["value", "label"],
+    }
+    option = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "value": TEXT,
+            "label": TEXT,
+            "color": TEXT,
+            "position": {"type": "number"},
+        },
+        "required": ["value"],
+    }
+    writable: Schema = {
+        "name": {**NAME, "description": "camelCase"},
+        "label": TEXT,
+        "description": NULLABLE_TEXT,
+        "icon": NULLABLE_TEXT,
+        "defaultValue": {
+            "description": 'Twenty\'s metadata encoding: `"\'DRAFT\'"`, `["\'A\'"]`, `"now"`, …'
+        },
+        "isActive": BOOL,
+        "isNullable": BOOL,
+        "isUnique": BOOL,
+        "isSystem": BOOL,
+        "isUIReadOnly": BOOL,
+        "isLabelSyncedWithName": BOOL,
+        "settings": {
+            "type": ["object", "null"],
+            "description": 'By type, e.g. `{"dataType": "int"}`, `{"onDelete": "CASCADE"}` for a relation',
+        },
+        "options": {
+            "type": ["array", "null"],
+            "description": "For SELECT and MULTI_SELECT fields (required for them)",
+            "items": option_input,
+        },
+    }
+    field_type = {"type": "string", "enum": [t.value for t in FieldType]}
+    object_ref = {
+        "type": "object",
+        "properties": {"id": UUID, "nameSingular": TEXT, "namePlural": TEXT},
+        "required": ["id", "nameSingular", "namePlural"],
+    }
+    field_ref = {"type": "object", "properties": {"id": UUID, "name": TEXT}, "required": ["id", "name"]}
+    relation_creation = {
+        "type": "object",
+        "description": "Creates both sides of a relation",
+        "properties": {
+            "type": {"type": "string", "enum": ["MANY_TO_ONE", "ONE_TO_MANY"]},
+            "targetObjectMetadataId": UUID,
+            "targetFieldLabel": TEXT,
+            "targetFieldName": NAME,
+            "targetFieldIcon": NULLABLE_TEXT,
+        },
+        "required": ["type", "targetObjectMetadataId", "targetFieldLabel"],
+    }
+    response = {
+        "id": UUID,
+        "objectMetadataId": NULLABLE_UUID,
+        "type": field_type,
+        "name": TEXT,
+        "label": TEXT,
+        "description": NULLABLE_TEXT,
+        "icon": NULLABLE_TEXT,
+        "isCustom": BOOL,
+        "isActive": BOOL,
+        "isSystem": BOOL,
+        "isNullable": BOOL,
+        "isUnique": BOOL,
+        "isUIReadOnly": BOOL,
+        "isLabelSyncedWithName": BOOL,
+        "defaultValue": {"description": "Twenty's metadata encoding"},
+        "options": {"type": ["array", "null"], "items": option},
+        "settings": {"type": ["object", "null"]},
+        "morphId": NULLABLE_UUID,
+        "relation": {
+            "type": ["object", "null"],
+            "description": "For relation fields",
+            "properties": {
+                "type": {"type": "string", "enum": ["MANY_TO_ONE", "ONE_TO_MANY"]},
+                "sourceObjectMetadata": object_ref,
+                "targetObjectMetadata": {"anyOf": [object_ref, {"type": "null"}]},
+                "sourceFieldMetadata": field_ref,
+                "targetFieldMetadata": {"anyOf": [field_ref, {"type": "null"}]},
+            },
+            "required": [
+                "type",
+                "sourceObjectMetadata",
+                "targetObjectMetadata",
+                "sourceFieldMetadata",
+                "targetFieldMetadata",
+            ],
+        },
+        "standardOverrides": {"type": ["object", "null"]},
+        "createdAt": NULLABLE_DATE_TIME,
+        "updatedAt": NULLABLE_DATE_TIME,
+    }
+    return {
+        "Field": {
+            "type": "object",
+            "description": "A new field (every type but TS_VECTOR and POSITION; a non-nullable field needs a default)",
+            "properties": {
+                "objectMetadataId": UUID,
+                "type": field_type,
+                **writable,
+                "isCustom": BOOL,
+                "isRemoteCreation": BOOL,
+                "relationCreationPayload": relation_creation,
+                "morphRelationsCreationPayload": {
+                    "type": ["array", "null"],
+                    "description": "Not supported yet (400)",
+                },
+            },
+            "required": ["objectMetadataId", "type", "label"],
+            "additionalProperties": False,
+        },
+        "FieldForUpdate": {
+            "type": "object",
+            "description": "Changes to a field (standard fields can be relabelled, not renamed or retyped)",
+            "properties": {**writable, "morphRelationsUpdatePayload": {"type": ["array", "null"]}},
+            "additionalProperties": False,
+        },
+        "FieldForResponse": {
+            "type": "object",
+            "description": "A field",
+            "properties": response,
+            "required": list(response),
+        },
+    }
