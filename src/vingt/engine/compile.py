@@ -261,6 +261,8 @@ def compile_read(catalog: Catalog, dialect: Dialect, plan: ReadPlan) -> Compiled
             c = table.alias("c")
             total = sa.select(sa.func.count()).select_from(c).where(*live_rows(c, plan.where, plan.include_deleted, dialect))
             cols.append(total.scalar_subquery().label("total"))
+        if plan.with_stamp:
+            cols.append(dialect.as_text(dialect.json_value(t.c.updatedAt, Storage.TIMESTAMP)).label("stamp"))
         conds = live_rows(t, plan.where, plan.include_deleted, dialect)
         if plan.seek is not None:
             conds.append(seek_sql(t, table, plan.order, plan.seek.slot, reverse))

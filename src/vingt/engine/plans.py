@@ -97,6 +97,8 @@ class ReadPlan:
     limit_slot: int | None = None
     seek: Seek | None = None
     with_total: bool = False
+    # also select ``updatedAt`` as rendered in records (the ETag's input), last
+    with_stamp: bool = False
 
 
 @dataclass(frozen=True, slots=True)
