@@ -28,22 +28,17 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
 
 import orjson
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from starlette.requests import Request
 from starlette.responses import Response
 
-from vingt.db import system
-from vingt.db.database import Database, DataError
-from vingt.db.statements import execute, fetch
+from vingt.db.database import DataError
+from vingt.db.idempotency import Claim, IdempotencyStore
 from vingt.errors import ApiError
 from vingt.registry import Principal
 from vingt.rest.body import read_bytes
-from vingt.sql.dialect import Dialect, iso_ms
+from vingt.sql.dialect import iso_ms
 
 log = logging.getLogger("vingt.idempotency")
 
@@ -64,15 +59,6 @@ TRANSIENT = frozenset({408, 429})
 UNSTORED_HEADERS = frozenset({"content-length", "date", "server", "set-cookie", "connection", "transfer-encoding"})
 
 _last_cleanup = 0.0
-
-T = system.idempotency_key
-
-
-@dataclass(frozen=True)
-class Claim:
-    workspace_id: str
-    key: str
-    claim_id: str
 
 
 def validate_key(values: list[str]) -> str:
@@ -110,9 +96,8 @@ async def guarded(request: Request, principal: Principal, call: Callable[[], Awa
     key = validate_key(values)
     body = await read_bytes(request, request.app.state.settings.max_body_bytes)
     digest = request_hash(request.method, request.url.path, request.scope.get("query_string", b""), body)
-    db: Database = request.app.state.db
-    dialect: Dialect = request.app.state.dialect
-    outcome = await _claim(db, dialect, principal.workspace_id, key, digest)
+    store = IdempotencyStore(request.app.state.db, request.app.state.dialect)
+    outcome = await _claim(store, principal.workspace_id, key, digest)
     if isinstance(outcome, Response):
         return outcome
     claim = outcome
@@ -123,18 +108,18 @@ async def guarded(request: Request, principal: Principal, call: Callable[[], Awa
             raise ApiError("VALIDATION_ERROR", f"The database refused a value: {exc}", {}) from exc
     except ApiError as exc:
         if exc.status >= 500 or exc.status in TRANSIENT:
-            await _release(db, dialect, claim)
+            await _release(store, claim)
             raise
         response = Response(exc.render(), status_code=exc.status, media_type="application/json", headers=exc.headers)
     except BaseException:
-        await _release(db, dialect, claim)
+        await _release(store, claim)
         raise
     body_bytes = getattr(response, "body", None)
     if response.status_code >= 500 or response.status_code in TRANSIENT or not isinstance(body_bytes, bytes):
-        await _release(db, dialect, claim)
+        await _release(store, claim)
         return response
-    await _complete(db, dialect, claim, response.status_code, body_bytes, response.raw_headers)
-    await _cleanup(db, dialect)
+    await _complete(store, claim, response.status_code, body_bytes, response.raw_headers)
+    await _cleanup(store)
     return response
 
 
@@ -147,56 +132,32 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _insert(dialect: Dialect, values: dict[str, Any]) -> Any:
-    insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
-    return insert(T).values(values).on_conflict_do_nothing(index_elements=["workspaceId", "key"])
-
-
-async def _claim(db: Database, dialect: Dialect, workspace_id: str, key: str, digest: str) -> Claim | Response:
+async def _claim(store: IdempotencyStore, workspace_id: str, key: str, digest: str) -> Claim | Response:
     deadline = time.monotonic() + WAIT_SECONDS
     pause = 0.01
-    this = (T.c.workspaceId == workspace_id) & (T.c.key == key)
     while True:
         now = _now()
         claim = Claim(workspace_id, key, str(uuid.uuid4()))
-        row = {
-            "workspaceId": workspace_id, "key": key, "requestHash": digest, "claimId": claim.claim_id,
-            "createdAt": iso_ms(now),
-        }
-        async with db.transaction() as conn:
-            if await execute(conn, dialect, _insert(dialect, row)):
-                return claim
-        rows = await fetch(
-            db, dialect,
-            sa.select(T.c.requestHash, T.c.claimId, T.c.status, T.c.body, T.c.headers, T.c.createdAt, T.c.completedAt)
-            .where(this),
-        )
-        if not rows:
+        if await store.claim(claim, digest, iso_ms(now)):
+            return claim
+        stored = await store.read(workspace_id, key)
+        if stored is None:
             continue  # released meanwhile: claim it
-        request_digest, owner, status, body, headers, created_at, completed_at = rows[0]
-        if str(created_at) < iso_ms(now - TTL):
+        if stored.created_at < iso_ms(now - TTL):
             # expired: forget it and claim afresh
-            async with db.transaction() as conn:
-                await execute(conn, dialect, sa.delete(T).where(this, T.c.claimId == owner))
+            await store.forget(workspace_id, key, stored.claim_id)
             continue
-        if request_digest != digest:
+        if stored.request_hash != digest:
             raise ApiError(
                 "IDEMPOTENCY_KEY_REUSED",
                 "This Idempotency-Key was already used with a different request (method, path, query or body)",
                 {"header": HEADER, "key": key},
             )
-        if completed_at is not None:
-            return _replay(int(status), str(body), str(headers))
-        if str(created_at) < iso_ms(now - dt.timedelta(seconds=STALE_SECONDS)):
+        if stored.completed_at is not None:
+            return _replay(int(stored.status or 200), str(stored.body), str(stored.headers))
+        if stored.created_at < iso_ms(now - dt.timedelta(seconds=STALE_SECONDS)):
             # the owner is presumed dead: take the claim over
-            async with db.transaction() as conn:
-                taken = await execute(
-                    conn, dialect,
-                    sa.update(T)
-                    .where(this, T.c.claimId == owner, T.c.completedAt.is_(None))
-                    .values(claimId=claim.claim_id, createdAt=iso_ms(now)),
-                )
-            if taken:
+            if await store.take_over(claim, stored.claim_id, iso_ms(now)):
                 log.warning("idempotency key %r of workspace %s: stale claim taken over", key, workspace_id)
                 return claim
             continue
@@ -220,12 +181,12 @@ def _replay(status: int, body: str, headers: str) -> Response:
 
 
 async def _complete(
-    db: Database, dialect: Dialect, claim: Claim, status: int, body: bytes, raw_headers: list[tuple[bytes, bytes]]
+    store: IdempotencyStore, claim: Claim, status: int, body: bytes, raw_headers: list[tuple[bytes, bytes]]
 ) -> None:
     try:
         text = body.decode()
     except UnicodeDecodeError:
-        await _release(db, dialect, claim)
+        await _release(store, claim)
         return
     headers = [
         (k.decode("latin-1"), v.decode("latin-1"))
@@ -233,41 +194,25 @@ async def _complete(
         if k.decode("latin-1").lower() not in UNSTORED_HEADERS and not k.lower().startswith(b"x-ratelimit-")
     ]
     try:
-        async with db.transaction() as conn:
-            await execute(
-                conn, dialect,
-                sa.update(T)
-                .where(T.c.workspaceId == claim.workspace_id, T.c.key == claim.key, T.c.claimId == claim.claim_id)
-                .values(status=status, body=text, headers=orjson.dumps(headers).decode(), completedAt=iso_ms(_now())),
-            )
+        await store.complete(claim, status, text, orjson.dumps(headers).decode(), iso_ms(_now()))
     except Exception:
         log.exception("could not store the response of idempotency key %r", claim.key)
 
 
-async def _release(db: Database, dialect: Dialect, claim: Claim) -> None:
+async def _release(store: IdempotencyStore, claim: Claim) -> None:
     try:
-        async with db.transaction() as conn:
-            await execute(
-                conn, dialect,
-                sa.delete(T).where(
-                    T.c.workspaceId == claim.workspace_id,
-                    T.c.key == claim.key,
-                    T.c.claimId == claim.claim_id,
-                    T.c.completedAt.is_(None),
-                ),
-            )
+        await store.release(claim)
     except Exception:
         log.exception("could not release idempotency key %r", claim.key)
 
 
-async def _cleanup(db: Database, dialect: Dialect) -> None:
+async def _cleanup(store: IdempotencyStore) -> None:
     """Delete expired rows, at most every ``CLEANUP_EVERY`` seconds per process."""
     global _last_cleanup
     if time.monotonic() - _last_cleanup < CLEANUP_EVERY:
         return
     _last_cleanup = time.monotonic()
     try:
-        async with db.transaction() as conn:
-            await execute(conn, dialect, sa.delete(T).where(T.c.createdAt < iso_ms(_now() - TTL)))
+        await store.delete_older_than(iso_ms(_now() - TTL))
     except Exception:
         log.exception("could not delete expired idempotency keys")
