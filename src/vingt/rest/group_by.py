@@ -35,6 +35,7 @@ from vingt.engine.group_by import (
 from vingt.engine.records import Engine
 from vingt.errors import ApiError
 from vingt.metadata.model import ObjectMeta
+from vingt.rest.params import parse_limit
 from vingt.rest.query_grammar import parse_filter, parse_order_by
 
 # spelling → canonical name
@@ -142,12 +143,4 @@ def _json(raw: str | None, code: str, message: str, parameter: str) -> Any:
 
 
 def _limit(raw: str) -> int:
-    if raw == "":
-        return DEFAULT_LIMIT
-    if not (raw.isascii() and raw.isdigit()):
-        raise ApiError(
-            "INVALID_LIMIT",
-            f"limit '{raw}' is invalid. Should be an integer",
-            {"parameter": "limit", "value": raw, "maximum": MAX_LIMIT},
-        )
-    return min(int(raw), MAX_LIMIT)
+    return parse_limit(raw, DEFAULT_LIMIT, MAX_LIMIT)

@@ -26,6 +26,7 @@ from vingt.metadata.payloads import field_payload, object_payload
 from vingt.metadata.service import MetadataService
 from vingt.registry import Principal
 from vingt.rest.body import read_json
+from vingt.rest.params import parse_limit
 
 MAX_LIMIT = 1000
 LIST_PARAMS = {"limit", "starting_after", "ending_before", "startingAfter", "endingBefore"}
@@ -43,10 +44,7 @@ def _page(items: list[dict[str, Any]], query: QueryParams) -> tuple[list[dict[st
             f"Unknown query parameter '{unknown[0]}'. Accepted: limit, starting_after, ending_before",
             {"parameter": unknown[0], "accepted": ["limit", "starting_after", "ending_before"]},
         )
-    raw_limit = query.get("limit", "")
-    if raw_limit and not (raw_limit.isascii() and raw_limit.isdigit()):
-        raise ApiError("INVALID_LIMIT", f"limit '{raw_limit}' is invalid. Should be an integer", {"parameter": "limit"})
-    limit = min(int(raw_limit), MAX_LIMIT) if raw_limit else MAX_LIMIT
+    limit = parse_limit(query.get("limit", ""), MAX_LIMIT, MAX_LIMIT)
     after = query.get("starting_after") or query.get("startingAfter")
     before = query.get("ending_before") or query.get("endingBefore")
     if after and before:

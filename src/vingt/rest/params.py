@@ -61,7 +61,7 @@ def parse_params(query_string: bytes, accepted: tuple[str, ...], *, default_limi
     if "order_by" in values and values["order_by"] != "":
         p.order = parse_order_by(values["order_by"])
     if "limit" in values:
-        p.limit = _limit(values["limit"], default_limit, max_limit)
+        p.limit = parse_limit(values["limit"], default_limit, max_limit)
     elif "limit" in accepted:
         p.limit = default_limit
     if "depth" in values:
@@ -88,7 +88,8 @@ def parse_params(query_string: bytes, accepted: tuple[str, ...], *, default_limi
     return p
 
 
-def _limit(raw: str, default: int, maximum: int) -> int:
+def parse_limit(raw: str, default: int, maximum: int) -> int:
+    """``limit``: empty → the default; digits only; clamped to the maximum."""
     if raw == "":
         return default
     if not (raw.isascii() and raw.isdigit()):
