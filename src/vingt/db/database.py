@@ -70,6 +70,10 @@ class Database:
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         raise NotImplementedError
 
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One statement in its own transaction."""
+        raise NotImplementedError
+
     def transaction(self, ddl: bool = False) -> Any:
         raise NotImplementedError
 
@@ -154,6 +158,11 @@ class SqliteDatabase(Database):
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         assert self.conn is not None
         return await SqliteConnection(self.conn).fetch(sql, params)
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        assert self.conn is not None
+        async with self._lock:
+            return await SqliteConnection(self.conn).execute(sql, params)
 
     @asynccontextmanager
     async def transaction(self, ddl: bool = False) -> AsyncIterator[Connection]:
@@ -272,6 +281,10 @@ class PostgresDatabase(Database):
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return await _pg_call(self.pool.fetch(sql, *params))
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        async with self.pool.acquire() as conn:
+            return await PgConnection(conn).execute(sql, params)
 
     @asynccontextmanager
     async def transaction(self, ddl: bool = False) -> AsyncIterator[Connection]:

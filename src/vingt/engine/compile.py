@@ -306,15 +306,32 @@ def compile_ids(catalog: Catalog, dialect: Dialect, object_name: str, where: Whe
     return cached(catalog, dialect, ("ids", object_name, where, include_deleted, only_deleted), build)
 
 
-def compile_insert(catalog: Catalog, dialect: Dialect, object_name: str) -> tuple[Compiled, tuple[str, ...]]:
-    """An INSERT of every column, and the column order its parameters follow."""
+def compile_insert(
+    catalog: Catalog, dialect: Dialect, object_name: str, position: str | None = None
+) -> tuple[Compiled, tuple[str, ...]]:
+    """An INSERT of every column, and the column order its parameters follow. ``position``
+    ``"first"`` / ``"last"``: the position is computed in the statement (before the lowest,
+    after the highest), saving a round trip for a single record."""
     table = tables(catalog, dialect)[object_name]
-    names = tuple(c.key for c in table.columns)
+    names = tuple(c.key for c in table.columns if position is None or c.key != "position")
 
     def build() -> Any:
-        return sa.insert(table).values({n: _slot(i) for i, n in enumerate(names)})
+        values: dict[str, Any] = {n: _slot(i) for i, n in enumerate(names)}
+        if position is not None:
+            t = table.alias("existing")
+            if position == "first":
+                values["position"] = (
+                    sa.select(sa.func.coalesce(sa.func.min(t.c.position), sa.literal_column("0")) - sa.literal_column("1"))
+                    .scalar_subquery()
+                )
+            else:
+                values["position"] = (
+                    sa.select(sa.func.coalesce(sa.func.max(t.c.position), sa.literal_column("0")) + sa.literal_column("1"))
+                    .scalar_subquery()
+                )
+        return sa.insert(table).values(values)
 
-    return cached(catalog, dialect, ("insert", object_name), build), names
+    return cached(catalog, dialect, ("insert", object_name, position), build), names
 
 
 def compile_update(catalog: Catalog, dialect: Dialect, object_name: str, columns: tuple[str, ...],

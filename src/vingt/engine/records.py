@@ -189,17 +189,21 @@ class Engine:
     async def find_one_tagged(
         self, obj: ObjectMeta, record_id: str, depth: int, fields: tuple[str, ...] | None
     ) -> Tagged:
-        """``find_one`` with the record's ETag (its ``updatedAt`` read as a column of the same
-        row, so the body need not be parsed)."""
+        """``find_one`` with the record's ETag."""
+        tagged = await self._read_one_tagged(obj, record_id, plan_selection(self.catalog, obj, depth, fields))
+        if tagged is None:
+            raise _not_found(obj, record_id)
+        return tagged
+
+    async def _read_one_tagged(self, obj: ObjectMeta, record_id: str, selection: Selection) -> Tagged | None:
+        """One live record and its ETag, whose ``updatedAt`` is read as a column of the same
+        row (the body need not be parsed)."""
         b = Bindings()
         where = Pred("id", Storage.UUID, "eq", b.add(record_id, Storage.UUID))
-        selection = plan_selection(self.catalog, obj, depth, fields)
         plan = ReadPlan(obj.name_singular, where, False, (), selection, with_stamp=True)
         compiled = sqlc.compile_read(self.catalog, self.dialect, plan)
         rows = await self.db.fetch(compiled.sql, self._params(compiled, b))
-        if not rows:
-            raise _not_found(obj, record_id)
-        return Tagged(rows[0][1], etag(record_id, rows[0][-1]))
+        return Tagged(rows[0][1], etag(record_id, rows[0][-1])) if rows else None
 
     def _tagged_selection(self, obj: ObjectMeta, depth: int, fields: tuple[str, ...] | None) -> tuple[Selection, bool]:
         """The selection of a single-record response, with ``updatedAt`` (the ETag is read
@@ -265,9 +269,33 @@ class Engine:
         match: str | None = None,
     ) -> Tagged:
         """Create (or upsert) one record, with its ETag."""
+        if not upsert and match is None:
+            # one statement is its own transaction: insert, then read the record back
+            selection = plan_selection(self.catalog, obj, depth, fields)
+            record_id = await self._insert_one(obj, coerce_record(obj, payload, creating=True))
+            tagged = await self._read_one_tagged(obj, record_id, selection)
+            assert tagged is not None
+            return tagged
         selection, strip = self._tagged_selection(obj, depth, fields)
         ids, records = await self._create(obj, [payload], upsert, match, selection)
         return _tagged(ids[0], records[0], strip)
+
+    async def _insert_one(self, obj: ObjectMeta, inp: RecordInput) -> str:
+        """Insert one record in a single statement (its position, when absent, computed in
+        it); return its id."""
+        pos = obj.field("position")
+        position = None
+        if pos is not None and pos.type == FieldType.POSITION and "position" not in inp.columns:
+            position = "last" if inp.position_hint == "last" else "first"
+        row = self._insert_row(obj, inp, _now())
+        compiled, names = sqlc.compile_insert(self.catalog, self.dialect, obj.name_singular, position)
+        try:
+            await self.db.execute(compiled.sql, self._row_params(obj, compiled, names, row))
+        except IntegrityViolation as exc:
+            raise self._integrity_error(obj, exc) from exc
+        except DataError as exc:
+            raise ApiError("VALIDATION_ERROR", f"invalid value: {exc}", {}) from exc
+        return str(row["id"])
 
     async def _create(
         self, obj: ObjectMeta, payloads: list[Any], upsert: bool, match: str | None, selection: Selection
