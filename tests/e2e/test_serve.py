@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,17 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+import live_server
 from conftest import PG_ADMIN_URL, _pg_admin, _pg_available
 
 pytestmark = pytest.mark.e2e
 
 VINGT = [sys.executable, "-m", "vingt"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -45,51 +39,15 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-class Server:
+class Server(live_server.Server):
+    """``vingt serve`` in ``cwd``; ``output`` is what it printed so far."""
+
     def __init__(self, url: str, cwd: Path, workers: int = 1):
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "VINGT_SECRET": ""}
-        env.pop("VINGT_SECRET")
-        self.proc = subprocess.Popen(
-            [*VINGT, "serve", "--port", str(self.port), "--database", url, "--workers", str(workers)],
-            cwd=cwd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
-        )
-        self.output: list[str] = []
-        self.key: str | None = None
-        deadline = time.monotonic() + 60
-        assert self.proc.stdout is not None
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise AssertionError("vingt serve exited early:\n" + "".join(self.output))
-            self.output.append(line)
-            if self.output[-2:-1] == ["API key (shown once, keep it):\n"]:
-                self.key = line.strip()
-            if line.startswith("Vingt listening"):
-                break
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.base + "/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise AssertionError("server did not become ready:\n" + "".join(self.output))
+        super().__init__(url, cwd / f"serve-{uuid.uuid4().hex[:8]}.log", workers=workers, cwd=cwd)
 
-    def client(self, token: str) -> httpx.Client:
-        return httpx.Client(base_url=self.base, headers={"Authorization": f"Bearer {token}"}, timeout=10)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+    @property
+    def output(self) -> list[str]:
+        return self.log_path.read_text().splitlines(keepends=True)
 
 
 def run_cli(*args: str, cwd: Path) -> dict:
