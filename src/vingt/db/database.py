@@ -70,8 +70,8 @@ class Database:
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         raise NotImplementedError
 
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """One statement in its own transaction."""
+    async def write(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """One writing statement in its own transaction; the rows it returns (RETURNING)."""
         raise NotImplementedError
 
     def transaction(self, ddl: bool = False) -> Any:
@@ -159,10 +159,10 @@ class SqliteDatabase(Database):
         assert self.conn is not None
         return await SqliteConnection(self.conn).fetch(sql, params)
 
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+    async def write(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         assert self.conn is not None
         async with self._lock:
-            return await SqliteConnection(self.conn).execute(sql, params)
+            return await SqliteConnection(self.conn).fetch(sql, params)
 
     @asynccontextmanager
     async def transaction(self, ddl: bool = False) -> AsyncIterator[Connection]:
@@ -282,9 +282,8 @@ class PostgresDatabase(Database):
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return await _pg_call(self.pool.fetch(sql, *params))
 
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        async with self.pool.acquire() as conn:
-            return await PgConnection(conn).execute(sql, params)
+    async def write(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return await _pg_call(self.pool.fetch(sql, *params))
 
     @asynccontextmanager
     async def transaction(self, ddl: bool = False) -> AsyncIterator[Connection]:

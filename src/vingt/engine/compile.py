@@ -307,11 +307,16 @@ def compile_ids(catalog: Catalog, dialect: Dialect, object_name: str, where: Whe
 
 
 def compile_insert(
-    catalog: Catalog, dialect: Dialect, object_name: str, position: str | None = None
+    catalog: Catalog,
+    dialect: Dialect,
+    object_name: str,
+    position: str | None = None,
+    returning: Selection | None = None,
 ) -> tuple[Compiled, tuple[str, ...]]:
     """An INSERT of every column, and the column order its parameters follow. ``position``
     ``"first"`` / ``"last"``: the position is computed in the statement (before the lowest,
-    after the highest), saving a round trip for a single record."""
+    after the highest). ``returning``: a depth-0 selection the statement returns as
+    ``(id, record JSON, updatedAt)``, so that one record is created in one round trip."""
     table = tables(catalog, dialect)[object_name]
     names = tuple(c.key for c in table.columns if position is None or c.key != "position")
 
@@ -329,9 +334,17 @@ def compile_insert(
                     sa.select(sa.func.coalesce(sa.func.max(t.c.position), sa.literal_column("0")) + sa.literal_column("1"))
                     .scalar_subquery()
                 )
-        return sa.insert(table).values(values)
+        stmt = sa.insert(table).values(values)
+        if returning is not None:
+            assert not returning.relations, "RETURNING renders depth 0 only"
+            stmt = stmt.returning(
+                table.c.id,
+                dialect.as_text(record_json(catalog, dialect, _Aliases(), table, returning)).label("j"),
+                dialect.as_text(dialect.json_value(table.c.updatedAt, Storage.TIMESTAMP)).label("stamp"),
+            )
+        return stmt
 
-    return cached(catalog, dialect, ("insert", object_name, position), build), names
+    return cached(catalog, dialect, ("insert", object_name, position, returning), build), names
 
 
 def compile_update(catalog: Catalog, dialect: Dialect, object_name: str, columns: tuple[str, ...],

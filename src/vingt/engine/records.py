@@ -272,7 +272,10 @@ class Engine:
         if not upsert and match is None:
             # one statement is its own transaction: insert, then read the record back
             selection = plan_selection(self.catalog, obj, depth, fields)
-            record_id = await self._insert_one(obj, coerce_record(obj, payload, creating=True))
+            inp = coerce_record(obj, payload, creating=True)
+            if not selection.relations:
+                return await self._insert_one_returning(obj, inp, selection)
+            record_id = await self._insert_one(obj, inp)
             tagged = await self._read_one_tagged(obj, record_id, selection)
             assert tagged is not None
             return tagged
@@ -283,19 +286,30 @@ class Engine:
     async def _insert_one(self, obj: ObjectMeta, inp: RecordInput) -> str:
         """Insert one record in a single statement (its position, when absent, computed in
         it); return its id."""
+        record_id, _rows = await self._write_one(obj, inp, None)
+        return record_id
+
+    async def _insert_one_returning(self, obj: ObjectMeta, inp: RecordInput, selection: Selection) -> Tagged:
+        """Insert one record and render it (depth 0) in the same statement."""
+        record_id, rows = await self._write_one(obj, inp, selection)
+        return Tagged(rows[0][1], etag(record_id, rows[0][2]))
+
+    async def _write_one(
+        self, obj: ObjectMeta, inp: RecordInput, returning: Selection | None
+    ) -> tuple[str, list[Any]]:
         pos = obj.field("position")
         position = None
         if pos is not None and pos.type == FieldType.POSITION and "position" not in inp.columns:
             position = "last" if inp.position_hint == "last" else "first"
         row = self._insert_row(obj, inp, _now())
-        compiled, names = sqlc.compile_insert(self.catalog, self.dialect, obj.name_singular, position)
+        compiled, names = sqlc.compile_insert(self.catalog, self.dialect, obj.name_singular, position, returning)
         try:
-            await self.db.execute(compiled.sql, self._row_params(obj, compiled, names, row))
+            rows = await self.db.write(compiled.sql, self._row_params(obj, compiled, names, row))
         except IntegrityViolation as exc:
             raise self._integrity_error(obj, exc) from exc
         except DataError as exc:
             raise ApiError("VALIDATION_ERROR", f"invalid value: {exc}", {}) from exc
-        return str(row["id"])
+        return str(row["id"]), list(rows)
 
     async def _create(
         self, obj: ObjectMeta, payloads: list[Any], upsert: bool, match: str | None, selection: Selection
