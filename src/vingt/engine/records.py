@@ -29,7 +29,7 @@ from vingt.engine.planner import (
     plan_selection,
 )
 from vingt.engine.plans import Bindings, Pred, ReadPlan, Seek, Selection, Sort
-from vingt.engine.values import RecordInput, coerce_record, field_defaults
+from vingt.engine.values import RecordInput, coerce_record, insert_template
 from vingt.errors import ApiError
 from vingt.metadata.model import Catalog, ObjectMeta
 from vingt.metadata.types import FieldType, Storage, sub_column
@@ -385,10 +385,14 @@ class Engine:
         return cached  # type: ignore[no-any-return]
 
     def _insert_row(self, obj: ObjectMeta, inp: RecordInput, now: dt.datetime) -> dict[str, Any]:
-        row: dict[str, Any] = {}
-        for f in obj.fields:
-            if f.is_active:
-                row.update(field_defaults(f, now))
+        key = ("insert template", obj.name_singular)
+        template = self.catalog.derived.get(key)
+        if template is None:
+            template = self.catalog.derived[key] = insert_template(obj)
+        constant, computed = template
+        row: dict[str, Any] = dict(constant)
+        for column, kind in computed:
+            row[column] = now if kind == "now" else now.date() if kind == "today" else str(uuid.uuid4())
         row.update(inp.columns)
         row["id"] = inp.columns.get("id") or str(uuid.uuid4())
         row["createdAt"] = inp.columns.get("createdAt") or now

@@ -382,3 +382,28 @@ def field_defaults(field: FieldMeta, now: dt.datetime) -> dict[str, Any]:
         else:
             out[col.name] = decode_default(field, col.storage, encoded, now)
     return out
+
+
+def insert_template(obj: ObjectMeta) -> tuple[dict[str, Any], tuple[tuple[str, str], ...]]:
+    """The defaults of a new record of ``obj``: the constant ones, and the columns whose
+    default is computed per record (``now``, ``uuid``) with their kind."""
+    constant: dict[str, Any] = {}
+    computed: list[tuple[str, str]] = []
+    epoch = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    for f in obj.fields:
+        if not f.is_active:
+            continue
+        encoded = f.default_value
+        for col in f.columns():
+            value = encoded.get(col.sub.name) if col.sub is not None and isinstance(encoded, dict) else (
+                None if col.sub is not None else encoded
+            )
+            if f.is_relation:
+                constant[col.name] = None
+            elif value == "now" and col.storage in (Storage.TIMESTAMP, Storage.DATE):
+                computed.append((col.name, "now" if col.storage == Storage.TIMESTAMP else "today"))
+            elif value == "uuid" and col.storage == Storage.UUID:
+                computed.append((col.name, "uuid"))
+            else:
+                constant[col.name] = decode_default(f, col.storage, value, epoch)
+    return constant, tuple(computed)

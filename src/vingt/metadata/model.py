@@ -106,7 +106,14 @@ class FieldMeta:
         return SCALAR_STORAGE[self.type]
 
     def columns(self) -> tuple[Column, ...]:
-        """The physical columns of this field, in record order."""
+        """The physical columns of this field, in record order (computed once: fields are
+        immutable)."""
+        cached = self.__dict__.get("_columns")
+        if cached is None:
+            cached = self.__dict__["_columns"] = self._compute_columns()
+        return cached  # type: ignore[no-any-return]
+
+    def _compute_columns(self) -> tuple[Column, ...]:
         if self.is_relation:
             return (Column(self.join_column, Storage.UUID),) if self.is_many_to_one else ()
         if self.type == FieldType.TS_VECTOR:
