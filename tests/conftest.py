@@ -11,6 +11,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -57,18 +58,26 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         upgrade(parse_database_url(url))
         yield url
         return
+    with pg_database("vingt_test") as url:
+        upgrade(parse_database_url(url))
+        yield url
+
+
+@contextmanager
+def pg_database(prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped afterwards. Unreachable PostgreSQL skips the
+    test, or fails it where ``VINGT_REQUIRE_POSTGRES=1`` (CI)."""
     problem = _pg_available()
     if problem is not None:
         if os.environ.get("VINGT_REQUIRE_POSTGRES") == "1":
             pytest.fail(f"PostgreSQL is required but unreachable at {PG_ADMIN_URL}: {problem}")
         pytest.skip(f"PostgreSQL unreachable: {problem}")
-    name = f"vingt_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     _pg_admin(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
-    url = f"{base}/{name}"
-    upgrade(parse_database_url(url))
-    yield url
-    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    finally:
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

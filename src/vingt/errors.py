@@ -70,22 +70,6 @@ CODES: dict[str, int] = {
     "INTERNAL_ERROR": 500,
 }
 
-# Twenty's `error` names, kept for clients that read them from the message list only
-_STATUS_PHRASE = {
-    400: "BadRequestException",
-    401: "UNAUTHENTICATED",
-    403: "FORBIDDEN_EXCEPTION",
-    404: "NotFoundException",
-    405: "MethodNotAllowed",
-    409: "ConflictException",
-    412: "PreconditionFailed",
-    413: "PayloadTooLargeException",
-    415: "UnsupportedMediaTypeException",
-    429: "HttpException",
-    500: "InternalServerErrorException",
-}
-
-
 class ApiError(Exception):
     """An error with a status, a stable code, a message and machine-readable details."""
 
@@ -116,7 +100,3 @@ class ApiError(Exception):
 
     def __repr__(self) -> str:
         return f"ApiError({self.code!r}, {self.message!r}, {self.details!r})"
-
-
-def status_phrase(status: int) -> str:
-    return _STATUS_PHRASE.get(status, "HttpException")

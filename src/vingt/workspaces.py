@@ -18,7 +18,7 @@ from vingt.db.statements import compile_with_params, execute, fetch
 from vingt.metadata.blueprint import materialize
 from vingt.metadata.model import Catalog
 from vingt.metadata.standard import STANDARD_OBJECTS
-from vingt.sql.dialect import Dialect, dialect_for, iso_ms
+from vingt.sql.dialect import dialect_for, iso_ms
 from vingt.sql.tables import create_statements
 
 SECRET_KEY = "appSecret"
@@ -140,7 +140,3 @@ async def revoke_api_key(db: Database, key_id: str) -> bool:
 async def first_workspace(db: Database) -> str | None:
     rows = await fetch(db, dialect_for(db.kind), sa.select(system.workspace.c.id).order_by(system.workspace.c.createdAt).limit(1))
     return str(rows[0][0]) if rows else None
-
-
-def dialect_of(db: Database) -> Dialect:
-    return dialect_for(db.kind)

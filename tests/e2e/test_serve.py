@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ import httpx
 import pytest
 
 import live_server
-from conftest import PG_ADMIN_URL, _pg_admin, _pg_available
+from conftest import pg_database
 
 pytestmark = pytest.mark.e2e
 
@@ -28,15 +27,8 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'e2e.db'}"
         return
-    problem = _pg_available()
-    if problem is not None:
-        if os.environ.get("VINGT_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL is required but unreachable: {problem}")
-        pytest.skip(f"PostgreSQL unreachable: {problem}")
-    name = f"vingt_e2e_{uuid.uuid4().hex[:12]}"
-    _pg_admin(f'CREATE DATABASE "{name}"')
-    yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with pg_database("vingt_e2e") as url:
+        yield url
 
 
 class Server(live_server.Server):

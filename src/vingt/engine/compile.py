@@ -51,7 +51,7 @@ def cached(catalog: Catalog, dialect: Dialect, key: Any, build: Any) -> Compiled
     return hit  # type: ignore[no-any-return]
 
 
-class _Aliases:
+class Aliases:
     def __init__(self) -> None:
         self.counter = itertools.count()
 
@@ -177,7 +177,7 @@ def seek_sql(t: Any, table: sa.Table, order: tuple[Sort, ...], cursor_slot: int,
 
 
 def record_json(
-    catalog: Catalog, dialect: Dialect, aliases: _Aliases, t: Any, sel: Selection
+    catalog: Catalog, dialect: Dialect, aliases: Aliases, t: Any, sel: Selection
 ) -> ColumnElement[Any]:
     obj = catalog.object(sel.object_name)
     wanted = None if sel.fields is None else set(sel.fields)
@@ -207,7 +207,7 @@ def _field_json(dialect: Dialect, t: Any, f: FieldMeta) -> ColumnElement[Any]:
 
 
 def _relation_json(
-    catalog: Catalog, dialect: Dialect, aliases: _Aliases, parent: Any, obj: ObjectMeta, f: FieldMeta, sel: Selection
+    catalog: Catalog, dialect: Dialect, aliases: Aliases, parent: Any, obj: ObjectMeta, f: FieldMeta, sel: Selection
 ) -> ColumnElement[Any]:
     assert f.relation is not None
     target_table = tables(catalog, dialect)[f.relation.target_object]
@@ -253,7 +253,7 @@ def compile_read(catalog: Catalog, dialect: Dialect, plan: ReadPlan) -> Compiled
 
     def build() -> Any:
         table = tables(catalog, dialect)[plan.object_name]
-        aliases = _Aliases()
+        aliases = Aliases()
         t = table.alias("r")
         reverse = plan.seek is not None and plan.seek.direction == "before"
         cols: list[Any] = [t.c.id, dialect.as_text(record_json(catalog, dialect, aliases, t, plan.selection)).label("j")]
@@ -339,7 +339,7 @@ def compile_insert(
             assert not returning.relations, "RETURNING renders depth 0 only"
             stmt = stmt.returning(
                 table.c.id,
-                dialect.as_text(record_json(catalog, dialect, _Aliases(), table, returning)).label("j"),
+                dialect.as_text(record_json(catalog, dialect, Aliases(), table, returning)).label("j"),
                 dialect.as_text(dialect.json_value(table.c.updatedAt, Storage.TIMESTAMP)).label("stamp"),
             )
         return stmt
@@ -347,26 +347,67 @@ def compile_insert(
     return cached(catalog, dialect, ("insert", object_name, position, returning), build), names
 
 
-def compile_update(catalog: Catalog, dialect: Dialect, object_name: str, columns: tuple[str, ...],
-                   live_only: bool) -> Compiled:
-    """``UPDATE t SET c1 = s0, … WHERE id = s<n>`` (slots: the columns, then the id)."""
+def _next_stamp(dialect: Dialect, t: Any, now: Any) -> Any:
+    """``max(now, updatedAt + 1 ms)``: a record's ``updatedAt`` strictly increases on every
+    write, even two writes within one millisecond, so its ETag always changes."""
+    if dialect.name == "postgresql":
+        return sa.func.greatest(now, t.c.updatedAt.op("+")(sa.literal_column("interval '1 millisecond'")))
+    bumped = sa.func.strftime(
+        sa.literal_column("'%Y-%m-%dT%H:%M:%f'"), t.c.updatedAt, sa.literal_column("'+0.001 seconds'")
+    ).op("||")(sa.literal_column("'Z'"))
+    return sa.func.max(now, sa.func.coalesce(bumped, now))
+
+
+def compile_touch(
+    catalog: Catalog, dialect: Dialect, object_name: str, columns: tuple[str, ...], *, live_only: bool,
+    deleted_only: bool, soft_delete: bool, expect: bool,
+) -> Compiled:
+    """``UPDATE t SET c_i = s_i, "updatedAt" = <next stamp>[, "deletedAt" = <next stamp>]
+    WHERE id = s_n+1 [AND "deletedAt" IS [NOT] NULL] [AND "updatedAt" = s_n+2]
+    RETURNING id, "updatedAt"`` (slot n: now)."""
+    n = len(columns)
 
     def build() -> Any:
         t = tables(catalog, dialect)[object_name]
-        conds = [t.c.id == _slot(len(columns))]
+        conds = [t.c.id == _slot(n + 1)]
         if live_only:
             conds.append(t.c.deletedAt.is_(None))
-        return sa.update(t).where(*conds).values({c: _slot(i) for i, c in enumerate(columns)})
+        if deleted_only:
+            conds.append(t.c.deletedAt.is_not(None))
+        if expect:
+            conds.append(t.c.updatedAt == _slot(n + 2))
+        stamp = _next_stamp(dialect, t, _slot(n))
+        values: dict[str, Any] = {c: _slot(i) for i, c in enumerate(columns)}
+        values["updatedAt"] = stamp
+        if soft_delete:
+            values["deletedAt"] = stamp
+        return sa.update(t).where(*conds).values(values).returning(t.c.id, t.c.updatedAt)
 
-    return cached(catalog, dialect, ("update", object_name, columns, live_only), build)
+    key = ("touch", object_name, columns, live_only, deleted_only, soft_delete, expect)
+    return cached(catalog, dialect, key, build)
 
 
-def compile_delete(catalog: Catalog, dialect: Dialect, object_name: str) -> Compiled:
+def compile_destroy(catalog: Catalog, dialect: Dialect, object_name: str, expect: bool) -> Compiled:
+    """``DELETE FROM t WHERE id = s0 [AND "updatedAt" = s1]``."""
+
     def build() -> Any:
         t = tables(catalog, dialect)[object_name]
-        return sa.delete(t).where(t.c.id == _slot(0))
+        conds = [t.c.id == _slot(0)]
+        if expect:
+            conds.append(t.c.updatedAt == _slot(1))
+        return sa.delete(t).where(*conds)
 
-    return cached(catalog, dialect, ("delete", object_name), build)
+    return cached(catalog, dialect, ("destroy", object_name, expect), build)
+
+
+def compile_stamp(catalog: Catalog, dialect: Dialect, object_name: str) -> Compiled:
+    """``SELECT "updatedAt", "deletedAt" IS NOT NULL FROM t WHERE id = s0``."""
+
+    def build() -> Any:
+        t = tables(catalog, dialect)[object_name]
+        return sa.select(t.c.updatedAt, t.c.deletedAt.is_not(None)).where(t.c.id == _slot(0))
+
+    return cached(catalog, dialect, ("stamp", object_name), build)
 
 
 def compile_min_position(catalog: Catalog, dialect: Dialect, object_name: str, fn: str) -> Compiled:
@@ -387,11 +428,3 @@ def compile_match(catalog: Catalog, dialect: Dialect, object_name: str, columns:
         return sa.select(t.c.id, *[t.c[c] for c in columns if c != "id"]).where(sa.or_(*conds))
 
     return cached(catalog, dialect, ("match", object_name, columns), build)
-
-
-def storage_of(obj: ObjectMeta, column: str) -> Storage:
-    for f in obj.fields:
-        for c in f.columns():
-            if c.name == column:
-                return c.storage
-    raise KeyError(column)

@@ -189,7 +189,7 @@ def compile_duplicates(
             sa.func.row_number().over(partition_by=matches.c.k, order_by=matches.c.id).label("rn"),
         ).subquery("ranked")
         r = table.alias("r")
-        body = dialect.as_text(sqlc.record_json(catalog, dialect, sqlc._Aliases(), r, selection))
+        body = dialect.as_text(sqlc.record_json(catalog, dialect, sqlc.Aliases(), r, selection))
         return (
             sa.select(ranked.c.k, r.c.id, body.label("j"), ranked.c.total)
             .select_from(ranked.join(r, r.c.id == ranked.c.id))

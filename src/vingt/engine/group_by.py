@@ -748,7 +748,7 @@ def compile_group_by(catalog: Catalog, dialect: Dialect, plan: GroupByPlan) -> s
         )
         ranked = sa.select(every).where(every.c.rn <= _lit(str(RECORDS_PER_GROUP))).subquery("ranked")
         rec = tables(catalog, dialect)[plan.object_name].alias("rec")
-        body = dialect.as_text(sqlc.record_json(catalog, dialect, sqlc._Aliases(), rec, plan.sample)).label("j")
+        body = dialect.as_text(sqlc.record_json(catalog, dialect, sqlc.Aliases(), rec, plan.sample)).label("j")
         match = [g.c[f"k{i}"] == ranked.c[f"k{i}"] for i in range(len(dims))]
         return (
             sa.select(

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-import sqlalchemy as sa
 
 from vingt.db.database import Connection, Database, DataError, IntegrityViolation
 from vingt.engine import compile as sqlc
@@ -34,7 +33,7 @@ from vingt.errors import ApiError
 from vingt.metadata.model import Catalog, ObjectMeta
 from vingt.metadata.types import FieldType, Storage, sub_column
 from vingt.sql.dialect import Dialect, iso_ms
-from vingt.sql.tables import tables, unique_columns
+from vingt.sql.tables import unique_columns
 
 MAX_BATCH = 200
 
@@ -73,7 +72,7 @@ class Tagged:
 
 def etag(record_id: str, updated_at: str) -> str:
     """A strong ETag for one version of a record: its id and ``updatedAt`` (which strictly
-    increases on every write of the record, see ``_next_stamp``)."""
+    increases on every write of the record, see ``compile._next_stamp``)."""
     digest = hashlib.blake2b(f"{record_id}/{updated_at}".encode(), digest_size=12).hexdigest()
     return f'"{digest}"'
 
@@ -494,7 +493,7 @@ class Engine:
         self, conn: Connection, obj: ObjectMeta, record_id: str, inp: RecordInput, now: dt.datetime, *, restore: bool = False,
         live_only: bool = False, expected: Any = None,
     ) -> int:
-        """Write ``inp`` to one record; ``updatedAt`` moves to the next stamp (``_next_stamp``).
+        """Write ``inp`` to one record; ``updatedAt`` moves to the next stamp (``compile._next_stamp``).
         ``expected``: the ``updatedAt`` the record must still have (``If-Match``)."""
         cols = {
             k: v for k, v in inp.columns.items()
@@ -523,7 +522,7 @@ class Engine:
         expected: Any = None,
     ) -> list[Any]:
         """One versioned ``UPDATE`` of a record; the ``(id, updatedAt)`` rows it changed."""
-        compiled = _compile_touch(
+        compiled = sqlc.compile_touch(
             self.catalog, self.dialect, obj.name_singular, names,
             live_only=live_only, deleted_only=deleted_only, soft_delete=soft_delete, expect=expected is not None,
         )
@@ -559,7 +558,7 @@ class Engine:
     async def _current(self, conn: Connection, obj: ObjectMeta, record_id: str, live_only: bool) -> Any:
         """The record's stored ``updatedAt``, or ``None`` when it does not exist (or is
         soft-deleted and ``live_only``)."""
-        compiled = _compile_stamp(self.catalog, self.dialect, obj.name_singular)
+        compiled = sqlc.compile_stamp(self.catalog, self.dialect, obj.name_singular)
         rows = await conn.fetch(compiled.sql, compiled.params([record_id]))
         if not rows or (live_only and rows[0][1]):
             return None
@@ -688,7 +687,7 @@ class Engine:
         return done
 
     async def _destroy(self, conn: Connection, obj: ObjectMeta, ids: list[str], expected: Any = None) -> list[str]:
-        compiled = _compile_destroy(self.catalog, self.dialect, obj.name_singular, expected is not None)
+        compiled = sqlc.compile_destroy(self.catalog, self.dialect, obj.name_singular, expected is not None)
         done = []
         try:
             for rid in ids:
@@ -842,70 +841,3 @@ def match_keys(obj: ObjectMeta, match: str) -> list[str]:
             {"parameter": "match", "field": match, "object": obj.name_singular},
         )
     return columns
-
-
-def _slot(n: int) -> Any:
-    return sa.bindparam(f"s{n}")
-
-
-def _next_stamp(dialect: Dialect, t: Any, now: Any) -> Any:
-    """``max(now, updatedAt + 1 ms)``: a record's ``updatedAt`` strictly increases on every
-    write, even two writes within one millisecond, so its ETag always changes."""
-    if dialect.name == "postgresql":
-        return sa.func.greatest(now, t.c.updatedAt.op("+")(sa.literal_column("interval '1 millisecond'")))
-    bumped = sa.func.strftime(
-        sa.literal_column("'%Y-%m-%dT%H:%M:%f'"), t.c.updatedAt, sa.literal_column("'+0.001 seconds'")
-    ).op("||")(sa.literal_column("'Z'"))
-    return sa.func.max(now, sa.func.coalesce(bumped, now))
-
-
-def _compile_touch(
-    catalog: Catalog, dialect: Dialect, object_name: str, columns: tuple[str, ...], *, live_only: bool,
-    deleted_only: bool, soft_delete: bool, expect: bool,
-) -> sqlc.Compiled:
-    """``UPDATE t SET c_i = s_i, "updatedAt" = <next stamp>[, "deletedAt" = <next stamp>]
-    WHERE id = s_n+1 [AND "deletedAt" IS [NOT] NULL] [AND "updatedAt" = s_n+2]
-    RETURNING id, "updatedAt"`` (slot n: now)."""
-    n = len(columns)
-
-    def build() -> Any:
-        t = tables(catalog, dialect)[object_name]
-        conds = [t.c.id == _slot(n + 1)]
-        if live_only:
-            conds.append(t.c.deletedAt.is_(None))
-        if deleted_only:
-            conds.append(t.c.deletedAt.is_not(None))
-        if expect:
-            conds.append(t.c.updatedAt == _slot(n + 2))
-        stamp = _next_stamp(dialect, t, _slot(n))
-        values: dict[str, Any] = {c: _slot(i) for i, c in enumerate(columns)}
-        values["updatedAt"] = stamp
-        if soft_delete:
-            values["deletedAt"] = stamp
-        return sa.update(t).where(*conds).values(values).returning(t.c.id, t.c.updatedAt)
-
-    key = ("touch", object_name, columns, live_only, deleted_only, soft_delete, expect)
-    return sqlc.cached(catalog, dialect, key, build)
-
-
-def _compile_destroy(catalog: Catalog, dialect: Dialect, object_name: str, expect: bool) -> sqlc.Compiled:
-    """``DELETE FROM t WHERE id = s0 [AND "updatedAt" = s1]``."""
-
-    def build() -> Any:
-        t = tables(catalog, dialect)[object_name]
-        conds = [t.c.id == _slot(0)]
-        if expect:
-            conds.append(t.c.updatedAt == _slot(1))
-        return sa.delete(t).where(*conds)
-
-    return sqlc.cached(catalog, dialect, ("destroy", object_name, expect), build)
-
-
-def _compile_stamp(catalog: Catalog, dialect: Dialect, object_name: str) -> sqlc.Compiled:
-    """``SELECT "updatedAt", "deletedAt" IS NOT NULL FROM t WHERE id = s0``."""
-
-    def build() -> Any:
-        t = tables(catalog, dialect)[object_name]
-        return sa.select(t.c.updatedAt, t.c.deletedAt.is_not(None)).where(t.c.id == _slot(0))
-
-    return sqlc.cached(catalog, dialect, ("stamp", object_name), build)

@@ -7,7 +7,6 @@ OpenAPI, GraphQL) reads a catalog and never the metadata tables.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -154,9 +153,6 @@ class ObjectMeta:
 
     def field(self, name: str) -> FieldMeta | None:
         return self._by_name.get(name)
-
-    def active_fields(self) -> Iterator[FieldMeta]:
-        return (f for f in self.fields if f.is_active)
 
     def has(self, name: str) -> bool:
         f = self._by_name.get(name)

@@ -400,3 +400,15 @@ def headers() -> Schema:
             "schema": {"type": "string"},
         }
     }
+
+
+def operation(tags: list[str], op_id: str, summary: str, params: list[Schema], responses: Schema, **extra: Any) -> Schema:
+    """One operation object of a path item."""
+    return {
+        "tags": tags,
+        "summary": summary,
+        "operationId": op_id,
+        "parameters": params,
+        "responses": responses,
+        **extra,
+    }

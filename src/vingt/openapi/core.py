@@ -22,6 +22,7 @@ from vingt.openapi.common import (
     errors,
     general_tag,
     headers,
+    operation,
     page_info_schema,
     parameters,
 )
@@ -185,14 +186,7 @@ def object_paths(obj: ObjectMeta) -> Schema:
     deleted_one = {"type": "object", "required": ["id"], "properties": {"id": fs.UUID}}
 
     def op(op_id: str, summary: str, params: list[Schema], responses: Schema, **extra: Any) -> Schema:
-        return {
-            "tags": tags,
-            "summary": summary,
-            "operationId": op_id,
-            "parameters": params,
-            "responses": responses,
-            **extra,
-        }
+        return operation(tags, op_id, summary, params, responses, **extra)
 
     find_many = op(
         f"findMany{P}",

@@ -17,6 +17,7 @@ from vingt.openapi.common import (
     error_schema,
     errors,
     general_tag,
+    operation,
     page_info_schema,
 )
 
@@ -107,14 +108,7 @@ def kind_paths(singular: str, plural: str) -> Schema:
     id_param = {"$ref": "#/components/parameters/idPath"}
 
     def op(op_id: str, summary: str, params: list[Schema], responses: Schema, **extra: Any) -> Schema:
-        return {
-            "tags": tags,
-            "summary": summary,
-            "operationId": op_id,
-            "parameters": params,
-            "responses": responses,
-            **extra,
-        }
+        return operation(tags, op_id, summary, params, responses, **extra)
 
     def body(name: str) -> Schema:
         return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
