@@ -16,7 +16,7 @@ import pytest
 
 from conftest import Api, assert_error, make_workspace
 from live_server import Server, together
-from vingt.engine import records as engine_records
+from vingt.engine import writes as engine_writes
 
 ETAG = re.compile(r'^"[0-9a-f]{24}"$')
 
@@ -95,7 +95,7 @@ def test_etag_is_the_same_under_a_fields_projection_and_depth(api: Api) -> None:
 def test_two_writes_in_the_same_millisecond_still_change_the_etag(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     person, tag0 = create_person(api, city=marker())
     frozen = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=1)
-    monkeypatch.setattr(engine_records, "_now", lambda: frozen)
+    monkeypatch.setattr(engine_writes, "_now", lambda: frozen)
     stamps, tags = [], [tag0]
     for n in range(3):
         r = api.patch(f"/rest/people/{person['id']}", json={"jobTitle": f"v{n}"})

@@ -17,7 +17,6 @@ from vingt.errors import ApiError
 from vingt.metadata.model import Catalog, FieldMeta, ObjectMeta
 from vingt.metadata.types import FieldType, Storage
 
-MAX_DEPTH = 2
 ONE_TO_MANY_LIMIT = 60
 
 _ORDERABLE = {

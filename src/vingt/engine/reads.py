@@ -1,0 +1,175 @@
+"""Record reads: pages (filtered, ordered, keyset-sought) and single records, rendered to
+JSON text by the database."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from vingt.db.database import Connection, Database
+from vingt.engine import compile as sqlc
+from vingt.engine.ir import Filter, OrderItem
+from vingt.engine.planner import include_deleted, plan_filter, plan_order, plan_selection
+from vingt.engine.plans import Bindings, Pred, ReadPlan, Seek, Selection, Sort
+from vingt.engine.preconditions import Tagged, _not_found, etag
+from vingt.errors import ApiError
+from vingt.metadata.model import Catalog, ObjectMeta
+from vingt.metadata.types import Storage
+from vingt.sql.dialect import Dialect
+
+
+@dataclass
+class Page:
+    records: list[str]
+    ids: list[str]
+    has_next: bool
+    has_previous: bool
+    total: int
+
+    @property
+    def start_cursor(self) -> str | None:
+        return self.ids[0] if self.ids else None
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.ids[-1] if self.ids else None
+
+
+def decode_cursor(raw: str) -> str:
+    """A record id, or Twenty's base64 JSON cursor (``{"id": …}``)."""
+    text = raw.strip()
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        pass
+    try:
+        padded = text.replace(" ", "+")
+        padded += "=" * (-len(padded) % 4)
+        decoded = orjson.loads(base64.b64decode(padded, validate=False))
+        return str(uuid.UUID(str(decoded["id"])))
+    except (binascii.Error, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        raise ApiError("INVALID_CURSOR", f"Invalid cursor: {raw}", {"cursor": raw}) from None
+
+
+class Reads:
+    """The read operations of one workspace snapshot."""
+
+    db: Database
+    dialect: Dialect
+    catalog: Catalog
+
+    async def find_many(
+        self,
+        obj: ObjectMeta,
+        *,
+        filter_: Filter | None,
+        order: tuple[OrderItem, ...],
+        limit: int,
+        after: str | None,
+        before: str | None,
+        depth: int,
+        fields: tuple[str, ...] | None,
+    ) -> Page:
+        b = Bindings()
+        where = plan_filter(obj, filter_, b) if filter_ is not None else None
+        sorts = plan_order(obj, order)
+        selection = plan_selection(self.catalog, obj, depth, fields)
+        seek = None
+        cursor_id = None
+        if after is not None or before is not None:
+            cursor_id = decode_cursor(after if after is not None else before)  # type: ignore[arg-type]
+            seek = Seek("after" if after is not None else "before", b.add(cursor_id))
+        limit_slot = b.add(limit + 1)
+        plan = ReadPlan(obj.name_singular, where, include_deleted(filter_), sorts, selection, limit_slot, seek, True)
+        compiled = sqlc.compile_read(self.catalog, self.dialect, plan)
+        rows = await self.db.fetch(compiled.sql, self._params(compiled, b))
+        if rows:
+            total = int(rows[0][2])
+        else:
+            if cursor_id is not None:
+                await self._check_cursor(obj, cursor_id)
+            total = await self._count(self.db, obj, filter_)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        records = [r[1] for r in rows]
+        ids = [str(r[0]) for r in rows]
+        if before is not None:
+            records.reverse()
+            ids.reverse()
+            return Page(records, ids, has_next=False, has_previous=more, total=total)
+        return Page(records, ids, has_next=more, has_previous=False, total=total)
+
+    async def _check_cursor(self, obj: ObjectMeta, cursor_id: str) -> None:
+        compiled = sqlc.compile_exists(self.catalog, self.dialect, obj.name_singular)
+        if not await self.db.fetch(compiled.sql, self._params(compiled, Bindings([cursor_id], [(None, False)]))):
+            raise ApiError(
+                "INVALID_CURSOR", f"Invalid cursor: no record {cursor_id} to page from", {"cursor": cursor_id}
+            )
+
+    async def _count(self, target: Database | Connection, obj: ObjectMeta, filter_: Filter | None) -> int:
+        b = Bindings()
+        where = plan_filter(obj, filter_, b) if filter_ is not None else None
+        compiled = sqlc.compile_count(
+            self.catalog, self.dialect, sqlc.CountPlan(obj.name_singular, where, include_deleted(filter_))
+        )
+        rows = await target.fetch(compiled.sql, self._params(compiled, b))
+        return int(rows[0][0])
+
+    async def find_one_tagged(
+        self, obj: ObjectMeta, record_id: str, depth: int, fields: tuple[str, ...] | None
+    ) -> Tagged:
+        """``find_one`` with the record's ETag."""
+        tagged = await self._read_one_tagged(obj, record_id, plan_selection(self.catalog, obj, depth, fields))
+        if tagged is None:
+            raise _not_found(obj, record_id)
+        return tagged
+
+    async def _read_one_tagged(self, obj: ObjectMeta, record_id: str, selection: Selection) -> Tagged | None:
+        """One live record and its ETag, whose ``updatedAt`` is read as a column of the same
+        row (the body need not be parsed)."""
+        b = Bindings()
+        where = Pred("id", Storage.UUID, "eq", b.add(record_id, Storage.UUID))
+        plan = ReadPlan(obj.name_singular, where, False, (), selection, with_stamp=True)
+        compiled = sqlc.compile_read(self.catalog, self.dialect, plan)
+        rows = await self.db.fetch(compiled.sql, self._params(compiled, b))
+        return Tagged(rows[0][1], etag(record_id, rows[0][-1])) if rows else None
+
+    def _tagged_selection(self, obj: ObjectMeta, depth: int, fields: tuple[str, ...] | None) -> tuple[Selection, bool]:
+        """The selection of a single-record response, with ``updatedAt`` (the ETag is read
+        from the same row as the body); ``True`` when a projection lacks it, so that it is
+        removed from the record again."""
+        if fields is None or "updatedAt" in fields or obj.field("updatedAt") is None:
+            return plan_selection(self.catalog, obj, depth, fields), False
+        return plan_selection(self.catalog, obj, depth, (*fields, "updatedAt")), True
+
+    async def _read_ids(
+        self,
+        target: Database | Connection,
+        obj: ObjectMeta,
+        ids: list[str],
+        selection: Selection,
+        include_deleted: bool = False,
+    ) -> list[str]:
+        """Records by id, in the order of ``ids``."""
+        if not ids:
+            return []
+        b = Bindings()
+        if len(ids) == 1:
+            where = Pred("id", Storage.UUID, "eq", b.add(ids[0], Storage.UUID))
+            order: tuple[Sort, ...] = ()
+        else:
+            where = Pred("id", Storage.UUID, "in", b.add(ids, Storage.UUID, many=True))
+            order = (Sort("id", "AscNullsFirst"),)
+        plan = ReadPlan(obj.name_singular, where, include_deleted, order, selection)
+        compiled = sqlc.compile_read(self.catalog, self.dialect, plan)
+        rows = await target.fetch(compiled.sql, self._params(compiled, b))
+        by_id = {str(r[0]): r[1] for r in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def _params(self, compiled: sqlc.Compiled, b: Bindings) -> list[Any]:
+        return compiled.params(b.adapted(self.dialect))

@@ -1,0 +1,557 @@
+"""Record writes: create and upsert, update, soft delete, destroy and restore, each in one
+transaction that reads its result back inside it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from vingt.db.database import Connection, DataError, IntegrityViolation
+from vingt.engine import compile as sqlc
+from vingt.engine.ir import Filter
+from vingt.engine.planner import include_deleted, plan_filter, plan_selection
+from vingt.engine.plans import Bindings, Selection
+from vingt.engine.preconditions import Preconditions, Tagged, _not_found, _tagged, etag, stamp_text
+from vingt.engine.reads import Reads
+from vingt.engine.values import RecordInput, coerce_record, insert_template
+from vingt.errors import ApiError
+from vingt.metadata.model import ObjectMeta
+from vingt.metadata.types import FieldType, Storage, sub_column
+from vingt.sql.tables import unique_columns
+
+MAX_BATCH = 200
+
+
+class Writes(Reads, Preconditions):
+    """The write operations of one workspace snapshot."""
+
+    actor: Any
+
+    async def create(
+        self,
+        obj: ObjectMeta,
+        payloads: list[Any],
+        *,
+        upsert: bool,
+        depth: int,
+        fields: tuple[str, ...] | None,
+        match: str | None = None,
+    ) -> list[str]:
+        """Insert (or, with ``upsert``, update the matching records); ``match`` names the one
+        unique field (or ``id``) that finds the existing record."""
+        selection = plan_selection(self.catalog, obj, depth, fields)
+        _ids, records = await self._create(obj, payloads, upsert, match, selection)
+        return records
+
+    async def create_one_tagged(
+        self,
+        obj: ObjectMeta,
+        payload: Any,
+        *,
+        upsert: bool,
+        depth: int,
+        fields: tuple[str, ...] | None,
+        match: str | None = None,
+    ) -> Tagged:
+        """Create (or upsert) one record, with its ETag."""
+        if not upsert and match is None:
+            # one statement is its own transaction: insert, then read the record back
+            selection = plan_selection(self.catalog, obj, depth, fields)
+            inp = coerce_record(obj, payload, creating=True)
+            if not selection.relations:
+                return await self._insert_one_returning(obj, inp, selection)
+            record_id = await self._insert_one(obj, inp)
+            tagged = await self._read_one_tagged(obj, record_id, selection)
+            assert tagged is not None
+            return tagged
+        selection, strip = self._tagged_selection(obj, depth, fields)
+        ids, records = await self._create(obj, [payload], upsert, match, selection)
+        return _tagged(ids[0], records[0], strip)
+
+    async def _insert_one(self, obj: ObjectMeta, inp: RecordInput) -> str:
+        """Insert one record in a single statement (its position, when absent, computed in
+        it); return its id."""
+        record_id, _rows = await self._write_one(obj, inp, None)
+        return record_id
+
+    async def _insert_one_returning(self, obj: ObjectMeta, inp: RecordInput, selection: Selection) -> Tagged:
+        """Insert one record and render it (depth 0) in the same statement."""
+        record_id, rows = await self._write_one(obj, inp, selection)
+        return Tagged(rows[0][1], etag(record_id, rows[0][2]))
+
+    async def _write_one(
+        self, obj: ObjectMeta, inp: RecordInput, returning: Selection | None
+    ) -> tuple[str, list[Any]]:
+        pos = obj.field("position")
+        position = None
+        if pos is not None and pos.type == FieldType.POSITION and "position" not in inp.columns:
+            position = "last" if inp.position_hint == "last" else "first"
+        row = self._insert_row(obj, inp, _now())
+        compiled, names = sqlc.compile_insert(self.catalog, self.dialect, obj.name_singular, position, returning)
+        try:
+            rows = await self.db.write(compiled.sql, self._row_params(obj, compiled, names, row))
+        except IntegrityViolation as exc:
+            raise self._integrity_error(obj, exc) from exc
+        except DataError as exc:
+            raise ApiError("VALIDATION_ERROR", f"invalid value: {exc}", {}) from exc
+        return str(row["id"]), list(rows)
+
+    async def _create(
+        self, obj: ObjectMeta, payloads: list[Any], upsert: bool, match: str | None, selection: Selection
+    ) -> tuple[list[str], list[str]]:
+        match_columns = None
+        if match is not None:
+            if not upsert:
+                raise ApiError(
+                    "INVALID_PARAMETER", "'match' requires 'upsert=true'", {"parameter": "match", "requires": "upsert"}
+                )
+            match_columns = match_keys(obj, match)
+        if len(payloads) > MAX_BATCH:
+            raise ApiError(
+                "BATCH_TOO_LARGE",
+                f"Maximum number of records to upsert is {MAX_BATCH}.",
+                {"limit": MAX_BATCH, "received": len(payloads)},
+            )
+        inputs = [coerce_record(obj, p, creating=True, index=i if len(payloads) > 1 else None) for i, p in enumerate(payloads)]
+        now = _now()
+        async with self.db.transaction() as conn:
+            try:
+                ids = await self._insert_or_upsert(conn, obj, inputs, upsert, now, match_columns)
+            except IntegrityViolation as exc:
+                raise self._integrity_error(obj, exc) from exc
+            except DataError as exc:
+                raise ApiError("VALIDATION_ERROR", f"invalid value: {exc}", {}) from exc
+            return ids, await self._read_ids(conn, obj, ids, selection)
+
+    async def _insert_or_upsert(
+        self, conn: Connection, obj: ObjectMeta, inputs: list[RecordInput], upsert: bool, now: dt.datetime,
+        match_columns: list[str] | None = None,
+    ) -> list[str]:
+        ids: list[str | None] = [i.columns.get("id") for i in inputs]
+        seen: set[str] = set()
+        for rid in ids:
+            if rid is not None:
+                if rid in seen:
+                    raise ApiError("RECORD_ALREADY_EXISTS", f"Record {rid} appears twice in the batch", {"id": rid})
+                seen.add(rid)
+        to_insert = list(range(len(inputs)))
+        if upsert:
+            matches = await self._match_existing(conn, obj, inputs, match_columns)
+            to_insert = [i for i in range(len(inputs)) if matches[i] is None]
+            for i, existing in enumerate(matches):
+                if existing is not None:
+                    await self._update_columns(conn, obj, existing, inputs[i], now, restore=True)
+                    ids[i] = existing
+        if to_insert:
+            await self._assign_positions(conn, obj, [inputs[i] for i in to_insert])
+            compiled, names = sqlc.compile_insert(self.catalog, self.dialect, obj.name_singular)
+            rows: list[Sequence[Any]] = []
+            for i in to_insert:
+                row = self._insert_row(obj, inputs[i], now)
+                ids[i] = row["id"]
+                rows.append(self._row_params(obj, compiled, names, row))
+            if len(rows) == 1:
+                await conn.execute(compiled.sql, rows[0])
+            else:
+                await conn.executemany(compiled.sql, rows)
+        return [i for i in ids if i is not None]
+
+    def _row_params(self, obj: ObjectMeta, compiled: sqlc.Compiled, names: tuple[str, ...], row: dict[str, Any]) -> list[Any]:
+        storages = self._storages(obj)
+        values = [self.dialect.adapt(storages[n], row.get(n)) for n in names]
+        return compiled.params(values)
+
+    def _storages(self, obj: ObjectMeta) -> dict[str, Storage]:
+        key = ("storages", obj.name_singular)
+        cached = self.catalog.derived.get(key)
+        if cached is None:
+            cached = {c.name: c.storage for f in obj.fields for c in f.columns()}
+            self.catalog.derived[key] = cached
+        return cached  # type: ignore[no-any-return]
+
+    def _insert_row(self, obj: ObjectMeta, inp: RecordInput, now: dt.datetime) -> dict[str, Any]:
+        key = ("insert template", obj.name_singular)
+        template = self.catalog.derived.get(key)
+        if template is None:
+            template = self.catalog.derived[key] = insert_template(obj)
+        constant, computed = template
+        row: dict[str, Any] = dict(constant)
+        for column, kind in computed:
+            row[column] = now if kind == "now" else now.date() if kind == "today" else str(uuid.uuid4())
+        row.update(inp.columns)
+        row["id"] = inp.columns.get("id") or str(uuid.uuid4())
+        row["createdAt"] = inp.columns.get("createdAt") or now
+        row["updatedAt"] = now
+        row["deletedAt"] = None
+        for actor_field in ("createdBy", "updatedBy"):
+            actor = obj.field(actor_field)
+            if actor is not None and actor.type == FieldType.ACTOR:
+                source_col = sub_column(actor_field, "source")
+                row[source_col] = inp.columns.get(source_col) or self.actor.source
+                row[sub_column(actor_field, "name")] = self.actor.name
+                row[sub_column(actor_field, "workspaceMemberId")] = self.actor.workspace_member_id
+                ctx_col = sub_column(actor_field, "context")
+                row[ctx_col] = inp.columns.get(ctx_col) or {}
+        self._check_required(obj, row)
+        return row
+
+    def _check_required(self, obj: ObjectMeta, row: dict[str, Any]) -> None:
+        for f in obj.fields:
+            if f.is_nullable or not f.is_active or f.is_relation or f.is_composite:
+                continue
+            cols = f.columns()
+            if cols and all(row.get(c.name) is None for c in cols):
+                raise ApiError(
+                    "VALIDATION_ERROR",
+                    f"Field {f.name} is not nullable and has no default value.",
+                    {"field": f.name},
+                )
+
+    async def _assign_positions(self, conn: Connection, obj: ObjectMeta, inputs: list[RecordInput]) -> None:
+        pos = obj.field("position")
+        if pos is None or pos.type != FieldType.POSITION:
+            return
+        first = [i for i in inputs if "position" not in i.columns and i.position_hint != "last"]
+        last = [i for i in inputs if "position" not in i.columns and i.position_hint == "last"]
+        if first:
+            compiled = sqlc.compile_min_position(self.catalog, self.dialect, obj.name_singular, "min")
+            low = (await conn.fetch(compiled.sql, []))[0][0]
+            start = float(low) if low is not None else 0.0
+            for n, inp in enumerate(first, 1):
+                inp.columns["position"] = start - n
+        if last:
+            compiled = sqlc.compile_min_position(self.catalog, self.dialect, obj.name_singular, "max")
+            high = (await conn.fetch(compiled.sql, []))[0][0]
+            start = float(high) if high is not None else 0.0
+            for n, inp in enumerate(last, 1):
+                inp.columns["position"] = start + n
+
+    async def _match_existing(
+        self, conn: Connection, obj: ObjectMeta, inputs: list[RecordInput], match_columns: list[str] | None = None
+    ) -> list[str | None]:
+        """For each input, the one existing record (soft-deleted included) with its id or
+        the value of one of its unique fields (only ``match_columns`` when given). Several
+        records matching one input (a live one and soft-deleted ones may share a unique
+        value) → 409."""
+        if match_columns is not None:
+            keys = list(match_columns)
+        else:
+            keys = ["id"] + [
+                c for f in obj.fields if f.is_unique and f.is_active and f.name != "id" for c in unique_columns(f)
+            ]
+        wanted: dict[str, list[Any]] = {k: [] for k in keys}
+        for inp in inputs:
+            for k in keys:
+                if inp.columns.get(k) is not None:
+                    wanted[k].append(inp.columns[k])
+        keys = [k for k in keys if wanted[k]]
+        if not keys:
+            return [None] * len(inputs)
+        storages = self._storages(obj)
+        compiled = sqlc.compile_match(self.catalog, self.dialect, obj.name_singular, tuple(keys))
+        values = [self.dialect.adapt_list(storages[k], wanted[k]) for k in keys]
+        rows = await conn.fetch(compiled.sql, compiled.params(values))
+        other = [k for k in keys if k != "id"]
+        index: dict[tuple[str, str], set[str]] = {}
+        for r in rows:
+            rid = str(r[0])
+            index.setdefault(("id", rid), set()).add(rid)
+            for n, k in enumerate(other):
+                value = r[n + 1]
+                if value is not None:
+                    index.setdefault((k, str(value)), set()).add(rid)
+        out: list[str | None] = []
+        for i, inp in enumerate(inputs):
+            found: set[str] = set()
+            for k in keys:
+                if inp.columns.get(k) is not None:
+                    found |= index.get((k, str(inp.columns[k])), set())
+            if len(found) > 1:
+                raise ApiError(
+                    "UPSERT_MULTIPLE_MATCHING_RECORDS_CONFLICT",
+                    "Multiple records match this input: cannot decide which one to update",
+                    {"index": i, "ids": sorted(found)},
+                )
+            out.append(found.pop() if found else None)
+        return out
+
+    async def _update_columns(
+        self, conn: Connection, obj: ObjectMeta, record_id: str, inp: RecordInput, now: dt.datetime, *, restore: bool = False,
+        live_only: bool = False, expected: Any = None,
+    ) -> int:
+        """Write ``inp`` to one record; ``updatedAt`` moves to the next stamp (``compile._next_stamp``).
+        ``expected``: the ``updatedAt`` the record must still have (``If-Match``)."""
+        cols = {
+            k: v for k, v in inp.columns.items()
+            if k not in ("id", "createdAt", "updatedAt") and not k.startswith("createdBy")
+        }
+        self._check_not_null(obj, cols)
+        if inp.position_hint is not None:
+            await self._assign_positions(conn, obj, [inp])
+            cols["position"] = inp.columns["position"]
+        if restore:
+            cols["deletedAt"] = None
+        f = obj.field("updatedBy")
+        if f is not None and f.type == FieldType.ACTOR:
+            cols[sub_column("updatedBy", "source")] = self.actor.source
+            cols[sub_column("updatedBy", "name")] = self.actor.name
+            cols[sub_column("updatedBy", "workspaceMemberId")] = self.actor.workspace_member_id
+        names = tuple(sorted(cols))
+        storages = self._storages(obj)
+        values = [self.dialect.adapt(storages[n], cols[n]) for n in names]
+        rows = await self._touch(conn, obj, record_id, names, values, now, live_only=live_only, expected=expected)
+        return len(rows)
+
+    async def _touch(
+        self, conn: Connection, obj: ObjectMeta, record_id: str, names: tuple[str, ...], values: list[Any],
+        now: dt.datetime, *, live_only: bool = False, deleted_only: bool = False, soft_delete: bool = False,
+        expected: Any = None,
+    ) -> list[Any]:
+        """One versioned ``UPDATE`` of a record; the ``(id, updatedAt)`` rows it changed."""
+        compiled = sqlc.compile_touch(
+            self.catalog, self.dialect, obj.name_singular, names,
+            live_only=live_only, deleted_only=deleted_only, soft_delete=soft_delete, expect=expected is not None,
+        )
+        stamp = self.dialect.adapt(Storage.TIMESTAMP, now)
+        return await conn.fetch(compiled.sql, compiled.params([*values, stamp, record_id, expected]))
+
+    def _check_not_null(self, obj: ObjectMeta, cols: dict[str, Any]) -> None:
+        for f in obj.fields:
+            if f.is_nullable or f.is_relation or f.is_composite:
+                continue
+            for c in f.columns():
+                if c.name in cols and cols[c.name] is None:
+                    raise ApiError("VALIDATION_ERROR", f"Field {f.name} is not nullable.", {"field": f.name})
+
+    # ---- update, delete, restore -------------------------------------------------------------
+
+    async def update_one_tagged(
+        self, obj: ObjectMeta, record_id: str, payload: Any, depth: int, fields: tuple[str, ...] | None,
+        *, if_match: tuple[str, ...] | None = None,
+    ) -> Tagged:
+        """``update_one`` with the new ETag; ``if_match``: the ETags the record must have."""
+        selection, strip = self._tagged_selection(obj, depth, fields)
+        return await self._update_one(obj, record_id, payload, selection, if_match, strip)
+
+    async def _update_one(
+        self, obj: ObjectMeta, record_id: str, payload: Any, selection: Selection, if_match: tuple[str, ...] | None,
+        strip: bool = False,
+    ) -> Tagged:
+        inp = coerce_record(obj, payload, creating=False)
+        async with self.db.transaction() as conn:
+            expected = await self._expect(conn, obj, record_id, if_match, live_only=True)
+            try:
+                count = await self._update_columns(
+                    conn, obj, record_id, inp, _now(), live_only=True, expected=expected
+                )
+            except IntegrityViolation as exc:
+                raise self._integrity_error(obj, exc) from exc
+            if count == 0:
+                if expected is not None:
+                    raise await self._lost_race(conn, obj, record_id, True)
+                raise _not_found(obj, record_id)
+            record = (await self._read_ids(conn, obj, [record_id], selection))[0]
+        return _tagged(record_id, record, strip)
+
+    async def update_many(
+        self, obj: ObjectMeta, filter_: Filter | None, payload: Any, depth: int, fields: tuple[str, ...] | None
+    ) -> list[str]:
+        inp = coerce_record(obj, payload, creating=False)
+        selection = plan_selection(self.catalog, obj, depth, fields)
+        now = _now()
+        async with self.db.transaction() as conn:
+            ids = await self._ids(conn, obj, filter_)
+            try:
+                for rid in ids:
+                    await self._update_columns(conn, obj, rid, inp, now)
+            except IntegrityViolation as exc:
+                raise self._integrity_error(obj, exc) from exc
+            return await self._read_ids(conn, obj, ids, selection, include_deleted=include_deleted(filter_))
+
+    async def _ids(self, conn: Connection, obj: ObjectMeta, filter_: Filter | None, only_deleted: bool = False) -> list[str]:
+        b = Bindings()
+        where = plan_filter(obj, filter_, b) if filter_ is not None else None
+        compiled = sqlc.compile_ids(self.catalog, self.dialect, obj.name_singular, where, include_deleted(filter_), only_deleted)
+        return [str(r[0]) for r in await conn.fetch(compiled.sql, self._params(compiled, b))]
+
+    async def delete_one_tagged(
+        self, obj: ObjectMeta, record_id: str, soft: bool, *, if_match: tuple[str, ...] | None = None
+    ) -> tuple[str, str | None]:
+        """Soft-delete or destroy one record: its id, and the ETag of the soft-deleted
+        version (``None`` once destroyed)."""
+        async with self.db.transaction() as conn:
+            expected = await self._expect(conn, obj, record_id, if_match, live_only=soft)
+            tag = None
+            if soft:
+                stamps = await self._soft_delete_stamps(conn, obj, [record_id], expected)
+                done = list(stamps)
+                if stamps:
+                    tag = etag(record_id, stamps[record_id])
+            else:
+                done = await self._destroy(conn, obj, [record_id], expected)
+            if not done:
+                if expected is not None:
+                    raise await self._lost_race(conn, obj, record_id, soft)
+                raise _not_found(obj, record_id)
+        return record_id, tag
+
+    async def delete_many(self, obj: ObjectMeta, filter_: Filter | None, soft: bool) -> list[str]:
+        if filter_ is None:
+            kind = "bulk delete" if soft else "bulk destroy"
+            raise ApiError(
+                "MISSING_FILTER",
+                f"Filters are mandatory for {kind} operations. Please provide at least one filter to prevent "
+                "accidental deletion of all records.",
+                {"parameter": "filter"},
+            )
+        async with self.db.transaction() as conn:
+            ids = await self._ids(conn, obj, filter_)
+            if soft:
+                return await self._soft_delete(conn, obj, ids)
+            return await self._destroy(conn, obj, ids)
+
+    async def _soft_delete(self, conn: Connection, obj: ObjectMeta, ids: list[str]) -> list[str]:
+        return list(await self._soft_delete_stamps(conn, obj, ids))
+
+    async def _soft_delete_stamps(
+        self, conn: Connection, obj: ObjectMeta, ids: list[str], expected: Any = None
+    ) -> dict[str, str]:
+        """Soft-delete live records: ``deletedAt`` and ``updatedAt`` both take the next stamp.
+        Record id → its new ``updatedAt`` text, for the records deleted."""
+        now = _now()
+        done: dict[str, str] = {}
+        for rid in ids:
+            for row in await self._touch(conn, obj, rid, (), [], now, live_only=True, soft_delete=True, expected=expected):
+                done[rid] = stamp_text(row[1])
+        return done
+
+    async def _destroy(self, conn: Connection, obj: ObjectMeta, ids: list[str], expected: Any = None) -> list[str]:
+        compiled = sqlc.compile_destroy(self.catalog, self.dialect, obj.name_singular, expected is not None)
+        done = []
+        try:
+            for rid in ids:
+                if await conn.execute(compiled.sql, compiled.params([rid, expected])):
+                    done.append(rid)
+        except IntegrityViolation as exc:
+            raise self._integrity_error(obj, exc) from exc
+        return done
+
+    async def restore_one_tagged(
+        self, obj: ObjectMeta, record_id: str, depth: int, fields: tuple[str, ...] | None,
+        *, if_match: tuple[str, ...] | None = None,
+    ) -> Tagged:
+        """``restore_one`` with the ETag of the restored record; ``if_match`` is checked
+        against the soft-deleted record's ETag."""
+        selection, strip = self._tagged_selection(obj, depth, fields)
+        return await self._restore_one(obj, record_id, selection, if_match, strip)
+
+    async def _restore_one(
+        self, obj: ObjectMeta, record_id: str, selection: Selection, if_match: tuple[str, ...] | None, strip: bool = False
+    ) -> Tagged:
+        async with self.db.transaction() as conn:
+            expected = await self._expect(conn, obj, record_id, if_match, live_only=False)
+            restored = await self._restore(conn, obj, [record_id], expected)
+            if not restored and expected is not None:
+                # a live record is restored as it is, unless it changed since the check
+                current = await self._current(conn, obj, record_id, False)
+                if current is None or stamp_text(current) != stamp_text(expected):
+                    raise await self._lost_race(conn, obj, record_id, False)
+            records = await self._read_ids(conn, obj, [record_id], selection)
+        if not records:
+            raise _not_found(obj, record_id)
+        return _tagged(record_id, records[0], strip)
+
+    async def restore_many(
+        self, obj: ObjectMeta, filter_: Filter | None, depth: int, fields: tuple[str, ...] | None
+    ) -> list[str]:
+        selection = plan_selection(self.catalog, obj, depth, fields)
+        async with self.db.transaction() as conn:
+            ids = await self._ids(conn, obj, filter_, only_deleted=True)
+            await self._restore(conn, obj, ids)
+            return await self._read_ids(conn, obj, ids, selection)
+
+    async def _restore(self, conn: Connection, obj: ObjectMeta, ids: list[str], expected: Any = None) -> list[str]:
+        """Clear ``deletedAt`` of soft-deleted records (``updatedAt`` takes the next stamp);
+        the ids restored."""
+        now = _now()
+        done = []
+        try:
+            for rid in ids:
+                rows = await self._touch(
+                    conn, obj, rid, ("deletedAt",), [None], now, deleted_only=True, expected=expected
+                )
+                if rows:
+                    done.append(rid)
+        except IntegrityViolation as exc:
+            raise self._integrity_error(obj, exc) from exc
+        return done
+
+    # ---- errors ---------------------------------------------------------------------------
+
+    def _integrity_error(self, obj: ObjectMeta, exc: IntegrityViolation) -> ApiError:
+        if exc.kind == "unique":
+            if exc.column in (None, "id") and (exc.constraint or "").endswith("pkey") or exc.column == "id":
+                return ApiError("RECORD_ALREADY_EXISTS", "Record already exists", {"object": obj.name_singular})
+            path = _column_path(obj, exc.column)
+            return ApiError(
+                "UNIQUE_VIOLATION",
+                f"A record with this {path or 'value'} already exists",
+                {"object": obj.name_singular, "field": path},
+            )
+        if exc.kind == "foreign_key":
+            return ApiError(
+                "RELATION_TARGET_NOT_FOUND",
+                "A relation points to a record that does not exist (or another record still points here)",
+                {"object": obj.name_singular},
+            )
+        if exc.kind == "not_null":
+            return ApiError("VALIDATION_ERROR", f"Field {exc.column} is not nullable.", {"field": exc.column})
+        return ApiError("VALIDATION_ERROR", "The values break a constraint of the object", {"object": obj.name_singular})
+
+
+def _column_path(obj: ObjectMeta, column: str | None) -> str | None:
+    if column is None:
+        return None
+    for f in obj.fields:
+        for c in f.columns():
+            if c.name == column:
+                return f"{f.name}.{c.sub.name}" if c.sub is not None else f.name
+    return column
+
+
+def _now() -> dt.datetime:
+    now = dt.datetime.now(dt.UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def match_keys(obj: ObjectMeta, match: str) -> list[str]:
+    """The columns of ``match`` (``id``, a unique field, or the sub-field of a unique
+    composite that carries its uniqueness: ``emails.primaryEmail``)."""
+    name, _, sub = match.partition(".")
+    f = obj.field(name)
+    if not match or f is None or not f.is_active:
+        raise ApiError(
+            "UNKNOWN_FIELD",
+            f"'match': object {obj.name_singular} has no field '{match}'",
+            {"parameter": "match", "field": match, "object": obj.name_singular},
+        )
+    if sub:
+        subs = {s.name: s for s in f.subfields}
+        if sub not in subs:
+            raise ApiError(
+                "UNKNOWN_FIELD",
+                f"'match': field {name} has no sub-field '{sub}'",
+                {"parameter": "match", "field": match, "object": obj.name_singular},
+            )
+    columns = ["id"] if f.name == "id" else unique_columns(f) if f.is_unique else []
+    if sub:
+        columns = [c for c in columns if c == sub_column(name, sub)]
+    if not columns or f.is_relation:
+        raise ApiError(
+            "VALIDATION_ERROR",
+            f"'match': field '{match}' is not unique; upsert can only match on id or a unique field",
+            {"parameter": "match", "field": match, "object": obj.name_singular},
+        )
+    return columns
