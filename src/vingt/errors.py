@@ -39,6 +39,7 @@ CODES: dict[str, int] = {
     "VALIDATION_ERROR": 400,
     "READ_ONLY_FIELD": 400,
     "BATCH_TOO_LARGE": 400,
+    "TOO_MANY_RECORDS_AFFECTED": 400,
     # records
     "RECORD_NOT_FOUND": 404,
     "RECORD_ALREADY_EXISTS": 400,

@@ -14,6 +14,7 @@ class Settings:
     default_page_size: int = 20
     max_page_size: int = 100
     max_body_bytes: int = 10 * 1024 * 1024
+    mutation_maximum_affected_records: int = 100
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -31,4 +32,6 @@ HELP = {
     "default_page_size": "records per page when `limit` is absent (VINGT_DEFAULT_PAGE_SIZE)",
     "max_page_size": "largest `limit`; larger values are clamped (VINGT_MAX_PAGE_SIZE)",
     "max_body_bytes": "largest request body accepted (VINGT_MAX_BODY_BYTES)",
+    "mutation_maximum_affected_records": "most records one update, delete, destroy or restore by filter may touch; "
+    "more is a 400 and nothing is written (VINGT_MUTATION_MAXIMUM_AFFECTED_RECORDS)",
 }

@@ -293,17 +293,21 @@ def compile_exists(catalog: Catalog, dialect: Dialect, object_name: str) -> Comp
 
 
 def compile_ids(catalog: Catalog, dialect: Dialect, object_name: str, where: Where | None, include_deleted: bool,
-                only_deleted: bool = False) -> Compiled:
-    """The ids of the rows a filter selects (for mutations by filter)."""
+                only_deleted: bool = False, limit_slot: int | None = None) -> Compiled:
+    """The ids of the rows a filter selects (for mutations by filter); ``limit_slot``: at
+    most that many."""
 
     def build() -> Any:
         t = tables(catalog, dialect)[object_name]
         conds = live_rows(t, where, include_deleted or only_deleted, dialect)
         if only_deleted:
             conds.append(t.c.deletedAt.is_not(None))
-        return sa.select(t.c.id).where(*conds).order_by(t.c.id)
+        stmt = sa.select(t.c.id).where(*conds).order_by(t.c.id)
+        if limit_slot is not None:
+            stmt = _limit(stmt, _slot(limit_slot), dialect)
+        return stmt
 
-    return cached(catalog, dialect, ("ids", object_name, where, include_deleted, only_deleted), build)
+    return cached(catalog, dialect, ("ids", object_name, where, include_deleted, only_deleted, limit_slot), build)
 
 
 def compile_insert(
@@ -360,16 +364,17 @@ def _next_stamp(dialect: Dialect, t: Any, now: Any) -> Any:
 
 def compile_touch(
     catalog: Catalog, dialect: Dialect, object_name: str, columns: tuple[str, ...], *, live_only: bool,
-    deleted_only: bool, soft_delete: bool, expect: bool,
+    deleted_only: bool, soft_delete: bool, expect: bool, many: bool = False,
 ) -> Compiled:
     """``UPDATE t SET c_i = s_i, "updatedAt" = <next stamp>[, "deletedAt" = <next stamp>]
     WHERE id = s_n+1 [AND "deletedAt" IS [NOT] NULL] [AND "updatedAt" = s_n+2]
-    RETURNING id, "updatedAt"`` (slot n: now)."""
+    RETURNING id, "updatedAt"`` (slot n: now). ``many``: slot n+1 is a list of ids
+    (``WHERE id IN (…)``), so one statement writes any number of records."""
     n = len(columns)
 
     def build() -> Any:
         t = tables(catalog, dialect)[object_name]
-        conds = [t.c.id == _slot(n + 1)]
+        conds = [dialect.in_list(t.c.id, _slot(n + 1)) if many else t.c.id == _slot(n + 1)]
         if live_only:
             conds.append(t.c.deletedAt.is_(None))
         if deleted_only:
@@ -383,21 +388,74 @@ def compile_touch(
             values["deletedAt"] = stamp
         return sa.update(t).where(*conds).values(values).returning(t.c.id, t.c.updatedAt)
 
-    key = ("touch", object_name, columns, live_only, deleted_only, soft_delete, expect)
+    key = ("touch", object_name, columns, live_only, deleted_only, soft_delete, expect, many)
     return cached(catalog, dialect, key, build)
 
 
-def compile_destroy(catalog: Catalog, dialect: Dialect, object_name: str, expect: bool) -> Compiled:
-    """``DELETE FROM t WHERE id = s0 [AND "updatedAt" = s1]``."""
+def compile_destroy(catalog: Catalog, dialect: Dialect, object_name: str, expect: bool, many: bool = False) -> Compiled:
+    """``DELETE FROM t WHERE id = s0 [AND "updatedAt" = s1] RETURNING id``; ``many``: s0 is
+    a list of ids (``WHERE id IN (…)``)."""
 
     def build() -> Any:
         t = tables(catalog, dialect)[object_name]
-        conds = [t.c.id == _slot(0)]
+        conds = [dialect.in_list(t.c.id, _slot(0)) if many else t.c.id == _slot(0)]
         if expect:
             conds.append(t.c.updatedAt == _slot(1))
-        return sa.delete(t).where(*conds)
+        return sa.delete(t).where(*conds).returning(t.c.id)
 
-    return cached(catalog, dialect, ("destroy", object_name, expect), build)
+    return cached(catalog, dialect, ("destroy", object_name, expect, many), build)
+
+
+def compile_update_rows(
+    catalog: Catalog, dialect: Dialect, object_name: str, columns: tuple[str, ...], partial: tuple[str, ...], rows: int,
+) -> Compiled:
+    """One ``UPDATE`` writing different values to each of several records, ``updatedAt``
+    taking each record's next stamp; ``RETURNING id, "updatedAt"``. A row of values is
+    ``(id, columns…, flags…)``: a column of ``partial`` is only written where its flag is
+    true (the records do not all set it), the others keep their value.
+
+    PostgreSQL: ``UPDATE t SET … FROM (VALUES (…), …) AS v WHERE t.id = v.id``, slot 0 the
+    stamp, then the rows' values in order (the statement is built per row count).
+    SQLite: ``UPDATE t SET … FROM json_each(s0) AS v WHERE t.id = v.value ->> 0``, slot 0 a
+    JSON array of the rows, slot 1 the stamp (one statement text whatever the count)."""
+    width = 1 + len(columns) + len(partial)
+
+    def build() -> Any:
+        t = tables(catalog, dialect)[object_name]
+        value: dict[str, Any]
+        flag: dict[str, Any]
+        source: Any
+        if dialect.name == "postgresql":
+            now = _slot(0)
+            names = ["id", *columns, *[f"flag_{c}" for c in partial]]
+            types = [t.c.id.type, *[t.c[c].type for c in columns], *[sa.Boolean() for _ in partial]]
+            source = sa.values(*[sa.column(n, ty) for n, ty in zip(names, types, strict=True)], name="v").data(
+                [
+                    tuple(sa.cast(_slot(1 + r * width + k), types[k]) for k in range(width))
+                    for r in range(rows)
+                ]
+            )
+            key = source.c.id
+            value = {c: source.c[c] for c in columns}
+            flag = {c: source.c[f"flag_{c}"] for c in partial}
+        else:
+            now = _slot(1)
+            source = sa.func.json_each(_slot(0)).table_valued("value").alias("v")
+
+            def cell(k: int) -> Any:
+                return sa.func.json_extract(source.c.value, sa.literal_column(f"'$[{k}]'"))
+
+            key = cell(0)
+            value = {c: cell(1 + i) for i, c in enumerate(columns)}
+            flag = {c: cell(1 + len(columns) + i) == sa.literal_column("1") for i, c in enumerate(partial)}
+        values: dict[str, Any] = {
+            c: sa.case((flag[c], value[c]), else_=t.c[c]) if c in flag else value[c] for c in columns
+        }
+        values["updatedAt"] = _next_stamp(dialect, t, now)
+        return sa.update(t).where(t.c.id == key).values(values).returning(t.c.id, t.c.updatedAt)
+
+    count = rows if dialect.name == "postgresql" else 0
+    return cached(catalog, dialect, ("update rows", object_name, columns, partial, count), build)
 
 
 def compile_stamp(catalog: Catalog, dialect: Dialect, object_name: str) -> Compiled:

@@ -156,8 +156,20 @@ class Reads:
         include_deleted: bool = False,
     ) -> list[str]:
         """Records by id, in the order of ``ids``."""
+        by_id = await self._records_by_id(target, obj, ids, selection, include_deleted)
+        return [by_id[i] for i in ids if i in by_id]
+
+    async def _records_by_id(
+        self,
+        target: Database | Connection,
+        obj: ObjectMeta,
+        ids: list[str],
+        selection: Selection,
+        include_deleted: bool = False,
+    ) -> dict[str, str]:
+        """Record id → its JSON, for those of ``ids`` that exist, in one read."""
         if not ids:
-            return []
+            return {}
         b = Bindings()
         if len(ids) == 1:
             where = Pred("id", Storage.UUID, "eq", b.add(ids[0], Storage.UUID))
@@ -168,8 +180,7 @@ class Reads:
         plan = ReadPlan(obj.name_singular, where, include_deleted, order, selection)
         compiled = sqlc.compile_read(self.catalog, self.dialect, plan)
         rows = await target.fetch(compiled.sql, self._params(compiled, b))
-        by_id = {str(r[0]): r[1] for r in rows}
-        return [by_id[i] for i in ids if i in by_id]
+        return {str(r[0]): r[1] for r in rows}
 
     def _params(self, compiled: sqlc.Compiled, b: Bindings) -> list[Any]:
         return compiled.params(b.adapted(self.dialect))

@@ -31,8 +31,9 @@ class Actor:
 class Engine(Writes):
     """Record operations for one workspace snapshot."""
 
-    def __init__(self, db: Database, dialect: Dialect, catalog: Catalog, actor: Actor):
+    def __init__(self, db: Database, dialect: Dialect, catalog: Catalog, actor: Actor, max_affected: int = 100):
         self.db = db
+        self.max_affected = max_affected
         self.dialect = dialect
         self.catalog = catalog
         self.actor = actor

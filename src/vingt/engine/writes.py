@@ -8,8 +8,11 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
+
 from vingt.db.database import Connection, DataError, IntegrityViolation
 from vingt.engine import compile as sqlc
+from vingt.engine.changes import Change, changes
 from vingt.engine.ir import Filter
 from vingt.engine.planner import include_deleted, plan_filter, plan_selection
 from vingt.engine.plans import Bindings, Selection
@@ -28,6 +31,7 @@ class Writes(Reads, Preconditions):
     """The write operations of one workspace snapshot."""
 
     actor: Any
+    max_affected: int = 100  # the most records one write by filter may touch
 
     async def create(
         self,
@@ -140,10 +144,12 @@ class Writes(Reads, Preconditions):
         if upsert:
             matches = await self._match_existing(conn, obj, inputs, match_columns)
             to_insert = [i for i in range(len(inputs)) if matches[i] is None]
+            updates: list[tuple[str, RecordInput]] = []
             for i, existing in enumerate(matches):
                 if existing is not None:
-                    await self._update_columns(conn, obj, existing, inputs[i], now, restore=True)
+                    updates.append((existing, inputs[i]))
                     ids[i] = existing
+            await self._update_rows(conn, obj, updates, now, restore=True)
         if to_insert:
             await self._assign_positions(conn, obj, [inputs[i] for i in to_insert])
             compiled, names = sqlc.compile_insert(self.catalog, self.dialect, obj.name_singular)
@@ -277,20 +283,14 @@ class Writes(Reads, Preconditions):
             out.append(found.pop() if found else None)
         return out
 
-    async def _update_columns(
-        self, conn: Connection, obj: ObjectMeta, record_id: str, inp: RecordInput, now: dt.datetime, *, restore: bool = False,
-        live_only: bool = False, expected: Any = None,
-    ) -> int:
-        """Write ``inp`` to one record; ``updatedAt`` moves to the next stamp (``compile._next_stamp``).
-        ``expected``: the ``updatedAt`` the record must still have (``If-Match``)."""
+    def _update_values(self, obj: ObjectMeta, inp: RecordInput, restore: bool) -> dict[str, Any]:
+        """The columns an update of ``inp`` writes (its position excepted), the updater's
+        actor included."""
         cols = {
             k: v for k, v in inp.columns.items()
             if k not in ("id", "createdAt", "updatedAt") and not k.startswith("createdBy")
         }
         self._check_not_null(obj, cols)
-        if inp.position_hint is not None:
-            await self._assign_positions(conn, obj, [inp])
-            cols["position"] = inp.columns["position"]
         if restore:
             cols["deletedAt"] = None
         f = obj.field("updatedBy")
@@ -298,6 +298,18 @@ class Writes(Reads, Preconditions):
             cols[sub_column("updatedBy", "source")] = self.actor.source
             cols[sub_column("updatedBy", "name")] = self.actor.name
             cols[sub_column("updatedBy", "workspaceMemberId")] = self.actor.workspace_member_id
+        return cols
+
+    async def _update_columns(
+        self, conn: Connection, obj: ObjectMeta, record_id: str, inp: RecordInput, now: dt.datetime, *, restore: bool = False,
+        live_only: bool = False, expected: Any = None,
+    ) -> int:
+        """Write ``inp`` to one record; ``updatedAt`` moves to the next stamp (``compile._next_stamp``).
+        ``expected``: the ``updatedAt`` the record must still have (``If-Match``)."""
+        cols = self._update_values(obj, inp, restore)
+        if inp.position_hint is not None:
+            await self._assign_positions(conn, obj, [inp])
+            cols["position"] = inp.columns["position"]
         names = tuple(sorted(cols))
         storages = self._storages(obj)
         values = [self.dialect.adapt(storages[n], cols[n]) for n in names]
@@ -316,6 +328,73 @@ class Writes(Reads, Preconditions):
         )
         stamp = self.dialect.adapt(Storage.TIMESTAMP, now)
         return await conn.fetch(compiled.sql, compiled.params([*values, stamp, record_id, expected]))
+
+    async def _update_ids(
+        self, conn: Connection, obj: ObjectMeta, ids: list[str], inp: RecordInput, now: dt.datetime
+    ) -> list[Change]:
+        """Write the same ``inp`` to the records ``ids`` in one statement (each ``updatedAt``
+        to its next stamp); a position hint gives each record its own position."""
+        if not ids:
+            return []
+        if inp.position_hint is not None:
+            return await self._update_rows(conn, obj, [(rid, _copy_input(inp)) for rid in ids], now)
+        cols = self._update_values(obj, inp, False)
+        names = tuple(sorted(cols))
+        storages = self._storages(obj)
+        values = [self.dialect.adapt(storages[n], cols[n]) for n in names]
+        before = await self._snapshot(conn, obj, ids)
+        compiled = sqlc.compile_touch(
+            self.catalog, self.dialect, obj.name_singular, names,
+            live_only=False, deleted_only=False, soft_delete=False, expect=False, many=True,
+        )
+        stamp = self.dialect.adapt(Storage.TIMESTAMP, now)
+        id_list = self.dialect.adapt_list(Storage.UUID, ids)
+        rows = await conn.fetch(compiled.sql, compiled.params([*values, stamp, id_list, None]))
+        done = {str(r[0]) for r in rows}
+        touched = [rid for rid in ids if rid in done]
+        return changes("updated", touched, before, await self._snapshot(conn, obj, touched))
+
+    async def _update_rows(
+        self, conn: Connection, obj: ObjectMeta, updates: list[tuple[str, RecordInput]], now: dt.datetime,
+        *, restore: bool = False,
+    ) -> list[Change]:
+        """Write each input to its record, all in one statement whatever their number; a
+        column only some inputs set is left as it is in the others."""
+        if not updates:
+            return []
+        rows_cols = [self._update_values(obj, inp, restore) for _rid, inp in updates]
+        hinted = [inp for _rid, inp in updates if inp.position_hint is not None]
+        if hinted:
+            await self._assign_positions(conn, obj, hinted)
+            for (_rid, inp), cols in zip(updates, rows_cols, strict=True):
+                if inp.position_hint is not None:
+                    cols["position"] = inp.columns["position"]
+        names = tuple(sorted(set().union(*rows_cols)))
+        partial = tuple(n for n in names if any(n not in cols for cols in rows_cols))
+        storages = self._storages(obj)
+        ids = [rid for rid, _inp in updates]
+        table: list[list[Any]] = []
+        for rid, cols in zip(ids, rows_cols, strict=True):
+            row = [self.dialect.adapt(Storage.UUID, rid)]
+            row += [self.dialect.adapt(storages[n], cols.get(n)) for n in names]
+            row += [n in cols for n in partial]
+            table.append(row)
+        before = await self._snapshot(conn, obj, ids)
+        compiled = sqlc.compile_update_rows(self.catalog, self.dialect, obj.name_singular, names, partial, len(table))
+        stamp = self.dialect.adapt(Storage.TIMESTAMP, now)
+        if self.dialect.name == "postgresql":
+            params = compiled.params([stamp, *[v for row in table for v in row]])
+        else:
+            params = compiled.params([orjson.dumps(table).decode(), stamp])
+        rows = await conn.fetch(compiled.sql, params)
+        done = {str(r[0]) for r in rows}
+        touched = [rid for rid in ids if rid in done]
+        return changes("updated", touched, before, await self._snapshot(conn, obj, touched))
+
+    async def _snapshot(self, conn: Connection, obj: ObjectMeta, ids: list[str]) -> dict[str, str]:
+        """Record id → its JSON (depth 0, every field, soft-deleted included), in one read."""
+        selection = plan_selection(self.catalog, obj, 0, None)
+        return await self._records_by_id(conn, obj, ids, selection, include_deleted=True)
 
     def _check_not_null(self, obj: ObjectMeta, cols: dict[str, Any]) -> None:
         for f in obj.fields:
@@ -364,17 +443,29 @@ class Writes(Reads, Preconditions):
         async with self.db.transaction() as conn:
             ids = await self._ids(conn, obj, filter_)
             try:
-                for rid in ids:
-                    await self._update_columns(conn, obj, rid, inp, now)
+                await self._update_ids(conn, obj, ids, inp, now)
             except IntegrityViolation as exc:
                 raise self._integrity_error(obj, exc) from exc
             return await self._read_ids(conn, obj, ids, selection, include_deleted=include_deleted(filter_))
 
     async def _ids(self, conn: Connection, obj: ObjectMeta, filter_: Filter | None, only_deleted: bool = False) -> list[str]:
+        """The ids a write by filter touches: at most ``max_affected``, else 400 and nothing
+        is written."""
         b = Bindings()
         where = plan_filter(obj, filter_, b) if filter_ is not None else None
-        compiled = sqlc.compile_ids(self.catalog, self.dialect, obj.name_singular, where, include_deleted(filter_), only_deleted)
-        return [str(r[0]) for r in await conn.fetch(compiled.sql, self._params(compiled, b))]
+        limit_slot = b.add(self.max_affected + 1)
+        compiled = sqlc.compile_ids(
+            self.catalog, self.dialect, obj.name_singular, where, include_deleted(filter_), only_deleted, limit_slot
+        )
+        ids = [str(r[0]) for r in await conn.fetch(compiled.sql, self._params(compiled, b))]
+        if len(ids) > self.max_affected:
+            raise ApiError(
+                "TOO_MANY_RECORDS_AFFECTED",
+                f"The filter matches more than {self.max_affected} records; at most {self.max_affected} records "
+                "can be affected by one mutation. Narrow the filter or split the operation.",
+                {"limit": self.max_affected},
+            )
+        return ids
 
     async def delete_one_tagged(
         self, obj: ObjectMeta, record_id: str, soft: bool, *, if_match: tuple[str, ...] | None = None
@@ -390,7 +481,7 @@ class Writes(Reads, Preconditions):
                 if stamps:
                     tag = etag(record_id, stamps[record_id])
             else:
-                done = await self._destroy(conn, obj, [record_id], expected)
+                done = [c.record_id for c in await self._destroy(conn, obj, [record_id], expected)]
             if not done:
                 if expected is not None:
                     raise await self._lost_race(conn, obj, record_id, soft)
@@ -409,34 +500,55 @@ class Writes(Reads, Preconditions):
         async with self.db.transaction() as conn:
             ids = await self._ids(conn, obj, filter_)
             if soft:
-                return await self._soft_delete(conn, obj, ids)
-            return await self._destroy(conn, obj, ids)
+                return [c.record_id for c in await self._soft_delete(conn, obj, ids)]
+            return [c.record_id for c in await self._destroy(conn, obj, ids)]
 
-    async def _soft_delete(self, conn: Connection, obj: ObjectMeta, ids: list[str]) -> list[str]:
-        return list(await self._soft_delete_stamps(conn, obj, ids))
+    async def _soft_delete(self, conn: Connection, obj: ObjectMeta, ids: list[str]) -> list[Change]:
+        """Soft-delete live records in one statement; their changes."""
+        if not ids:
+            return []
+        before = await self._snapshot(conn, obj, ids)
+        stamps = await self._soft_delete_stamps(conn, obj, ids)
+        touched = [rid for rid in ids if rid in stamps]
+        return changes("deleted", touched, before, await self._snapshot(conn, obj, touched))
 
     async def _soft_delete_stamps(
         self, conn: Connection, obj: ObjectMeta, ids: list[str], expected: Any = None
     ) -> dict[str, str]:
         """Soft-delete live records: ``deletedAt`` and ``updatedAt`` both take the next stamp.
-        Record id → its new ``updatedAt`` text, for the records deleted."""
-        now = _now()
-        done: dict[str, str] = {}
-        for rid in ids:
-            for row in await self._touch(conn, obj, rid, (), [], now, live_only=True, soft_delete=True, expected=expected):
-                done[rid] = stamp_text(row[1])
-        return done
+        Record id → its new ``updatedAt`` text, for the records deleted (one statement)."""
+        if not ids:
+            return {}
+        rows = await self._touch_many(conn, obj, ids, (), [], _now(), live_only=True, soft_delete=True, expected=expected)
+        return {str(row[0]): stamp_text(row[1]) for row in rows}
 
-    async def _destroy(self, conn: Connection, obj: ObjectMeta, ids: list[str], expected: Any = None) -> list[str]:
-        compiled = sqlc.compile_destroy(self.catalog, self.dialect, obj.name_singular, expected is not None)
-        done = []
+    async def _touch_many(
+        self, conn: Connection, obj: ObjectMeta, ids: list[str], names: tuple[str, ...], values: list[Any],
+        now: dt.datetime, *, live_only: bool = False, deleted_only: bool = False, soft_delete: bool = False,
+        expected: Any = None,
+    ) -> list[Any]:
+        """``_touch`` of the records ``ids`` in one statement."""
+        compiled = sqlc.compile_touch(
+            self.catalog, self.dialect, obj.name_singular, names,
+            live_only=live_only, deleted_only=deleted_only, soft_delete=soft_delete, expect=expected is not None,
+            many=True,
+        )
+        stamp = self.dialect.adapt(Storage.TIMESTAMP, now)
+        id_list = self.dialect.adapt_list(Storage.UUID, ids)
+        return await conn.fetch(compiled.sql, compiled.params([*values, stamp, id_list, expected]))
+
+    async def _destroy(self, conn: Connection, obj: ObjectMeta, ids: list[str], expected: Any = None) -> list[Change]:
+        """Delete records for good in one statement, read (for their changes) just before."""
+        if not ids:
+            return []
+        before = await self._snapshot(conn, obj, ids)
+        compiled = sqlc.compile_destroy(self.catalog, self.dialect, obj.name_singular, expected is not None, many=True)
         try:
-            for rid in ids:
-                if await conn.execute(compiled.sql, compiled.params([rid, expected])):
-                    done.append(rid)
+            rows = await conn.fetch(compiled.sql, compiled.params([self.dialect.adapt_list(Storage.UUID, ids), expected]))
         except IntegrityViolation as exc:
             raise self._integrity_error(obj, exc) from exc
-        return done
+        done = {str(r[0]) for r in rows}
+        return changes("destroyed", [rid for rid in ids if rid in done], before, {})
 
     async def restore_one_tagged(
         self, obj: ObjectMeta, record_id: str, depth: int, fields: tuple[str, ...] | None,
@@ -452,7 +564,7 @@ class Writes(Reads, Preconditions):
     ) -> Tagged:
         async with self.db.transaction() as conn:
             expected = await self._expect(conn, obj, record_id, if_match, live_only=False)
-            restored = await self._restore(conn, obj, [record_id], expected)
+            restored = [c.record_id for c in await self._restore(conn, obj, [record_id], expected)]
             if not restored and expected is not None:
                 # a live record is restored as it is, unless it changed since the check
                 current = await self._current(conn, obj, record_id, False)
@@ -472,21 +584,21 @@ class Writes(Reads, Preconditions):
             await self._restore(conn, obj, ids)
             return await self._read_ids(conn, obj, ids, selection)
 
-    async def _restore(self, conn: Connection, obj: ObjectMeta, ids: list[str], expected: Any = None) -> list[str]:
-        """Clear ``deletedAt`` of soft-deleted records (``updatedAt`` takes the next stamp);
-        the ids restored."""
-        now = _now()
-        done = []
+    async def _restore(self, conn: Connection, obj: ObjectMeta, ids: list[str], expected: Any = None) -> list[Change]:
+        """Clear ``deletedAt`` of soft-deleted records (``updatedAt`` takes the next stamp) in
+        one statement; the changes of the records restored."""
+        if not ids:
+            return []
+        before = await self._snapshot(conn, obj, ids)
         try:
-            for rid in ids:
-                rows = await self._touch(
-                    conn, obj, rid, ("deletedAt",), [None], now, deleted_only=True, expected=expected
-                )
-                if rows:
-                    done.append(rid)
+            rows = await self._touch_many(
+                conn, obj, ids, ("deletedAt",), [None], _now(), deleted_only=True, expected=expected
+            )
         except IntegrityViolation as exc:
             raise self._integrity_error(obj, exc) from exc
-        return done
+        done = {str(r[0]) for r in rows}
+        touched = [rid for rid in ids if rid in done]
+        return changes("restored", touched, before, await self._snapshot(conn, obj, touched))
 
     # ---- errors ---------------------------------------------------------------------------
 
@@ -519,6 +631,13 @@ def _column_path(obj: ObjectMeta, column: str | None) -> str | None:
             if c.name == column:
                 return f"{f.name}.{c.sub.name}" if c.sub is not None else f.name
     return column
+
+
+def _copy_input(inp: RecordInput) -> RecordInput:
+    out = RecordInput()
+    out.columns = dict(inp.columns)
+    out.position_hint = inp.position_hint
+    return out
 
 
 def _now() -> dt.datetime:

@@ -152,7 +152,10 @@ async def handle(request: Request, principal: Principal, path: str) -> Response:
     catalog = principal.catalog
     obj = object_by_plural(catalog, segments[0])
     db = request.app.state.db
-    engine = Engine(db, request.app.state.dialect, catalog, Actor("API", principal.key_name))
+    engine = Engine(
+        db, request.app.state.dialect, catalog, Actor("API", principal.key_name),
+        settings.mutation_maximum_affected_records,
+    )
     record_id = None
     if len(segments) == 2:
         action = ACTIONS.get(segments[1])
