@@ -11,9 +11,13 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import orjson
+import pytest
 
 from conftest import Api, assert_error
 from vingt.db.database import Stats
+from vingt.engine.changes import Change
+from vingt.engine.writes import Writes
 
 SIZES = (1, 10, 100)
 
@@ -185,3 +189,73 @@ def test_exactly_the_bound_is_allowed(api: Api) -> None:
     r = api.patch("/rest/people", params={"filter": f"city[eq]:{m}"}, json={"jobTitle": "after"})
     assert r.status_code == 200, r.text
     assert len(r.json()["data"]["updatePeople"]) == 100
+
+
+def capture(monkeypatch: pytest.MonkeyPatch, name: str) -> list[Change]:
+    """The changes the engine helper ``name`` returns during the test."""
+    seen: list[Change] = []
+    original = getattr(Writes, name)
+
+    async def wrapper(self: Writes, *args: Any, **kw: Any) -> list[Change]:
+        out: list[Change] = await original(self, *args, **kw)
+        seen.extend(out)
+        return out
+
+    monkeypatch.setattr(Writes, name, wrapper)
+    return seen
+
+
+def test_update_by_filter_changes(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    m = marker()
+    people = make_people(api, m, 3)
+    seen = capture(monkeypatch, "_update_ids")
+    r = api.patch("/rest/people", params={"filter": f"city[eq]:{m}"}, json={"jobTitle": "after"})
+    assert r.status_code == 200, r.text
+    assert sorted(c.record_id for c in seen) == sorted(p["id"] for p in people)
+    for c in seen:
+        assert c.action == "updated"
+        assert c.before is not None and c.after is not None
+        before, after = orjson.loads(c.before), orjson.loads(c.after)
+        assert (before["id"], before["jobTitle"]) == (c.record_id, "before")
+        assert (after["id"], after["jobTitle"]) == (c.record_id, "after")
+        assert after["updatedAt"] > before["updatedAt"]
+
+
+def test_upsert_update_changes(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    m = marker()
+    people = make_people(api, m, 2)
+    seen = capture(monkeypatch, "_update_rows")
+    body = [{"id": people[0]["id"], "jobTitle": "x"}, {"id": people[1]["id"], "jobTitle": "y"}]
+    r = api.post("/rest/batch/people", params={"upsert": "true"}, json=body)
+    assert r.status_code == 201, r.text
+    assert [c.record_id for c in seen] == [people[0]["id"], people[1]["id"]]
+    assert [orjson.loads(c.after or "null")["jobTitle"] for c in seen] == ["x", "y"]
+    assert [orjson.loads(c.before or "null")["jobTitle"] for c in seen] == ["before", "before"]
+
+
+def test_delete_restore_destroy_changes(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    m = marker()
+    people = make_people(api, m, 2)
+    ids = sorted(p["id"] for p in people)
+    deleted = capture(monkeypatch, "_soft_delete")
+    restored = capture(monkeypatch, "_restore")
+    destroyed = capture(monkeypatch, "_destroy")
+    f = f"city[eq]:{m}"
+    assert api.delete("/rest/people", params={"filter": f, "soft_delete": "true"}).status_code == 200
+    assert [c.record_id for c in deleted] == ids
+    for c in deleted:
+        assert c.action == "deleted"
+        assert orjson.loads(c.before or "null")["deletedAt"] is None
+        assert orjson.loads(c.after or "null")["deletedAt"] is not None
+    assert api.patch("/rest/restore/people", params={"filter": f}).status_code == 200
+    assert [c.record_id for c in restored] == ids
+    for c in restored:
+        assert c.action == "restored"
+        assert orjson.loads(c.before or "null")["deletedAt"] is not None
+        assert orjson.loads(c.after or "null")["deletedAt"] is None
+    assert api.delete("/rest/people", params={"filter": f}).status_code == 200
+    assert [c.record_id for c in destroyed] == ids
+    for c in destroyed:
+        assert c.action == "destroyed" and c.after is None
+        assert orjson.loads(c.before or "null")["id"] == c.record_id
+    assert people_where(api, f) == []
