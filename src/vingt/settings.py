@@ -14,6 +14,8 @@ class Settings:
     default_page_size: int = 20
     max_page_size: int = 100
     max_body_bytes: int = 10 * 1024 * 1024
+    statement_cache_size: int = 512
+    selection_cache_size: int = 512
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -31,4 +33,6 @@ HELP = {
     "default_page_size": "records per page when `limit` is absent (VINGT_DEFAULT_PAGE_SIZE)",
     "max_page_size": "largest `limit`; larger values are clamped (VINGT_MAX_PAGE_SIZE)",
     "max_body_bytes": "largest request body accepted (VINGT_MAX_BODY_BYTES)",
+    "statement_cache_size": "compiled SQL statements kept per workspace catalog, least recently used dropped first (VINGT_STATEMENT_CACHE_SIZE)",
+    "selection_cache_size": "planned field selections kept per workspace catalog, least recently used dropped first (VINGT_SELECTION_CACHE_SIZE)",
 }
