@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from vingt.db.changes import ChangeFeed
-from vingt.db.database import DataError, open_database
+from vingt.db.database import DataError, StaleSchema, open_database
 from vingt.db.url import parse_database_url
 from vingt.errors import ApiError
 from vingt.graphql_api import metadata as metadata_graphql
@@ -34,15 +34,15 @@ def error_response(exc: ApiError) -> Response:
 
 async def rest_endpoint(request: Request) -> Response:
     try:
-        principal = await request.app.state.registry.authenticate(request.headers.get("authorization"))
-        path = request.path_params["path"]
-        handler = records.handle
-        if path == "metadata" or path.startswith("metadata/"):
-            handler = metadata.handle
-            path = path[len("metadata/") :]
-        if request.method == "GET":
-            return await handler(request, principal, path)
-        return await idempotency.guarded(request, principal, lambda: handler(request, principal, path))
+        try:
+            return await _rest_once(request)
+        except StaleSchema:
+            # another process changed the tables and this catalog is behind (or ahead): the
+            # failed statement rolled its transaction back, so the request runs once more on
+            # the current catalog (the body is kept by the request)
+            registry = request.app.state.registry
+            await registry.stale_for(request.headers.get("authorization"))
+            return await _rest_once(request)
     except ApiError as exc:
         return error_response(exc)
     except DataError as exc:
@@ -50,6 +50,18 @@ async def rest_endpoint(request: Request) -> Response:
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(ApiError("INTERNAL_ERROR", "Internal server error"))
+
+
+async def _rest_once(request: Request) -> Response:
+    principal = await request.app.state.registry.authenticate(request.headers.get("authorization"))
+    path = request.path_params["path"]
+    handler = records.handle
+    if path == "metadata" or path.startswith("metadata/"):
+        handler = metadata.handle
+        path = path[len("metadata/") :]
+    if request.method == "GET":
+        return await handler(request, principal, path)  # type: ignore[no-any-return]
+    return await idempotency.guarded(request, principal, lambda: handler(request, principal, path))
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
@@ -88,7 +100,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.settings = settings
         app.state.db = db
         app.state.dialect = dialect
-        app.state.registry = Registry(db, dialect, await app_secret(db), changes)
+        app.state.registry = Registry(
+            db,
+            dialect,
+            await app_secret(db),
+            changes,
+            statement_cache_size=settings.statement_cache_size,
+            selection_cache_size=settings.selection_cache_size,
+        )
         try:
             yield
         finally:

@@ -2,12 +2,14 @@
 
 Verified tokens, API-key rows and catalogs are cached in memory; the caches are dropped
 when another process announces a change (``db.changes``), so a revoked key or a metadata
-change is seen on the next request without a round trip on every request.
+change is seen on the next request without a round trip on every request. A request that
+still meets another table shape than its catalog's (the change's announcement is not in
+yet) gets ``StaleSchema`` from the database layer; ``stale`` then drops that workspace's
+catalog so that the retried request loads the current one.
 """
 
 from __future__ import annotations
 
-import gc
 import time
 from dataclasses import dataclass
 
@@ -43,11 +45,21 @@ class _KeyRow:
 
 
 class Registry:
-    def __init__(self, db: Database, dialect: Dialect, secret: str, changes: ChangeFeed):
+    def __init__(
+        self,
+        db: Database,
+        dialect: Dialect,
+        secret: str,
+        changes: ChangeFeed,
+        statement_cache_size: int = 512,
+        selection_cache_size: int = 512,
+    ):
         self.db = db
         self.dialect = dialect
         self.secret = secret
         self.changes = changes
+        self.statement_cache_size = statement_cache_size
+        self.selection_cache_size = selection_cache_size
         self._tokens: dict[str, tuple[str, str, float]] = {}
         self._keys: dict[tuple[str, str], _KeyRow] = {}
         self._catalogs: dict[str, Catalog] = {}
@@ -55,6 +67,21 @@ class Registry:
     def forget(self) -> None:
         """Drop what may be stale (keys, versions); verified signatures stay valid."""
         self._keys.clear()
+
+    async def stale(self, workspace_id: str) -> None:
+        """A statement met tables of another shape than this workspace's catalog: reload the
+        catalog (and the metadata version) on the next request, with fresh connections."""
+        self._keys.clear()
+        if self._catalogs.pop(workspace_id, None) is not None:
+            await self._schema_changed()
+
+    async def stale_for(self, authorization: str | None) -> None:
+        """``stale`` for the workspace of this bearer token (if it was verified)."""
+        cached = self._tokens.get(_bearer(authorization))
+        if cached is not None:
+            await self.stale(cached[0])
+        else:
+            self._keys.clear()
 
     async def authenticate(self, authorization: str | None) -> Principal:
         if self.changes.changed():
@@ -81,10 +108,9 @@ class Registry:
             if catalog is not None:
                 await self._schema_changed()
             catalog = await load_catalog(self.db, self.dialect, workspace_id, key.schema, key.version)
+            catalog.statement_cache_size = self.statement_cache_size
+            catalog.selection_cache_size = self.selection_cache_size
             self._catalogs[workspace_id] = catalog
-            # a catalog lives long: keep its objects out of the collector's scans
-            gc.collect()
-            gc.freeze()
         return Principal(workspace_id, key_id, key.name, catalog)
 
     async def _schema_changed(self) -> None:

@@ -15,6 +15,8 @@ class Settings:
     max_page_size: int = 100
     max_body_bytes: int = 10 * 1024 * 1024
     mutation_maximum_affected_records: int = 100
+    statement_cache_size: int = 512
+    selection_cache_size: int = 512
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -34,4 +36,6 @@ HELP = {
     "max_body_bytes": "largest request body accepted (VINGT_MAX_BODY_BYTES)",
     "mutation_maximum_affected_records": "most records one update, delete, destroy or restore by filter may touch; "
     "more is a 400 and nothing is written (VINGT_MUTATION_MAXIMUM_AFFECTED_RECORDS)",
+    "statement_cache_size": "compiled SQL statements kept per workspace catalog, least recently used dropped first (VINGT_STATEMENT_CACHE_SIZE)",
+    "selection_cache_size": "planned field selections kept per workspace catalog, least recently used dropped first (VINGT_SELECTION_CACHE_SIZE)",
 }

@@ -3,7 +3,9 @@
 Both expose the same small surface: ``fetch`` (a read in autocommit) and ``transaction()``
 (a connection inside one transaction with ``fetch`` / ``execute`` / ``executemany``).
 Driver constraint errors are translated into ``IntegrityViolation`` so the engine can name
-the offending field without knowing the driver.
+the offending field without knowing the driver; errors that say a statement met tables of
+another shape than the one it was written for (a metadata change by another process) into
+``StaleSchema``, on which the request reloads its catalog and runs again.
 
 SQLite runs inline on the event loop: its queries take tens of microseconds, far less than
 a thread hop. A transaction never awaits anything that suspends, so two transactions of one
@@ -34,6 +36,11 @@ class IntegrityViolation(Exception):
 
 class DataError(Exception):
     """A value the database refused (out of range, bad text for a type)."""
+
+
+class StaleSchema(Exception):
+    """A statement met a table shape other than its catalog's (an unknown column or table,
+    a prepared plan whose result type changed). Its transaction was rolled back."""
 
 
 Row = Sequence[Any]
@@ -96,6 +103,14 @@ def _sqlite_integrity(exc: sqlite3.IntegrityError) -> IntegrityViolation:
     return IntegrityViolation("check", None, None, msg)
 
 
+_SQLITE_STALE = ("no such column", "no such table", "has no column named")
+
+
+def _sqlite_stale(exc: sqlite3.OperationalError) -> bool:
+    msg = str(exc)
+    return any(m in msg for m in _SQLITE_STALE)
+
+
 class SqliteConnection(Connection):
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
@@ -106,6 +121,10 @@ class SqliteConnection(Connection):
             return self.conn.execute(sql, params).fetchall()
         except sqlite3.IntegrityError as exc:
             raise _sqlite_integrity(exc) from exc
+        except sqlite3.OperationalError as exc:
+            if _sqlite_stale(exc):
+                raise StaleSchema(str(exc)) from exc
+            raise
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         _count()
@@ -113,6 +132,10 @@ class SqliteConnection(Connection):
             return self.conn.execute(sql, params).rowcount
         except sqlite3.IntegrityError as exc:
             raise _sqlite_integrity(exc) from exc
+        except sqlite3.OperationalError as exc:
+            if _sqlite_stale(exc):
+                raise StaleSchema(str(exc)) from exc
+            raise
 
     async def executemany(self, sql: str, rows: list[Sequence[Any]]) -> None:
         _count()
@@ -120,6 +143,10 @@ class SqliteConnection(Connection):
             self.conn.executemany(sql, rows)
         except sqlite3.IntegrityError as exc:
             raise _sqlite_integrity(exc) from exc
+        except sqlite3.OperationalError as exc:
+            if _sqlite_stale(exc):
+                raise StaleSchema(str(exc)) from exc
+            raise
 
 
 def connect_sqlite(path: str) -> sqlite3.Connection:
@@ -251,6 +278,16 @@ async def _pg_call(awaitable: Any) -> Any:
         raise _pg_integrity(exc) from exc
     except (asyncpg.DataError, asyncpg.exceptions.InvalidTextRepresentationError) as exc:
         raise DataError(str(exc)) from exc
+    except (
+        asyncpg.exceptions.UndefinedColumnError,
+        asyncpg.exceptions.UndefinedTableError,
+        asyncpg.exceptions.InvalidCachedStatementError,
+    ) as exc:
+        raise StaleSchema(str(exc)) from exc
+    except asyncpg.exceptions.FeatureNotSupportedError as exc:
+        if "cached plan" in str(exc):
+            raise StaleSchema(str(exc)) from exc
+        raise
 
 
 class PostgresDatabase(Database):

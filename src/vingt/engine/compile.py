@@ -44,10 +44,12 @@ def finish(dialect: Dialect, stmt: Any) -> Compiled:
 
 
 def cached(catalog: Catalog, dialect: Dialect, key: Any, build: Any) -> Compiled:
-    cache = catalog.derived.setdefault(("sql", dialect.name), {})
+    """The statement compiled for ``key``: a bounded, least-recently-used cache per catalog
+    and dialect (``statement_cache_size``)."""
+    cache = catalog.lru(("sql", dialect.name), catalog.statement_cache_size)
     hit = cache.get(key)
     if hit is None:
-        hit = cache[key] = finish(dialect, build())
+        hit = cache.put(key, finish(dialect, build()))
     return hit  # type: ignore[no-any-return]
 
 

@@ -290,11 +290,14 @@ def plan_order(obj: ObjectMeta, items: tuple[OrderItem, ...]) -> tuple[Sort, ...
 
 def plan_selection(catalog: Catalog, obj: ObjectMeta, depth: int, fields: tuple[str, ...] | None = None) -> Selection:
     """All readable fields (or the projection), and at depth ≥ 1 every relation; one
-    instance per (object, depth, fields) and catalog."""
-    key = ("selection", obj.name_singular, depth, fields)
-    cached = catalog.derived.get(key)
+    instance per (object, depth, set of fields) and catalog, in a bounded least-recently-used
+    cache (``selection_cache_size``). Records render their fields in metadata order, so the
+    projection's order and repeats do not matter: it is kept sorted and deduplicated."""
+    cache = catalog.lru("selections", catalog.selection_cache_size)
+    key = (obj.name_singular, depth, None if fields is None else tuple(sorted(set(fields))))
+    cached = cache.get(key)
     if cached is None:
-        cached = catalog.derived[key] = _selection(catalog, obj, depth, fields)
+        cached = cache.put(key, _selection(catalog, obj, depth, fields))
     return cached  # type: ignore[no-any-return]
 
 
@@ -307,7 +310,7 @@ def _selection(catalog: Catalog, obj: ObjectMeta, depth: int, fields: tuple[str,
                 f"'fields' parameter invalid. Unknown or unreadable fields on '{obj.name_singular}': {', '.join(unknown)}",
                 {"fields": unknown, "object": obj.name_singular},
             )
-        fields = tuple(dict.fromkeys(("id", *fields)))
+        fields = tuple(sorted({"id", *fields}))
     relations: list[tuple[str, Selection]] = []
     if depth > 0:
         for f in readable_fields(obj):

@@ -7,6 +7,7 @@ OpenAPI, GraphQL) reads a catalog and never the metadata tables.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,6 +164,32 @@ class ObjectMeta:
         return self.name_singular
 
 
+class LruCache:
+    """A mapping that keeps its ``size`` most recently used entries."""
+
+    __slots__ = ("size", "_items")
+
+    def __init__(self, size: int):
+        self.size = max(1, size)
+        self._items: OrderedDict[Any, Any] = OrderedDict()
+
+    def get(self, key: Any) -> Any:
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def put(self, key: Any, value: Any) -> Any:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 class Catalog:
     """Every object of a workspace, by singular and plural name."""
 
@@ -176,6 +203,16 @@ class Catalog:
         self.by_id = {o.id: o for o in objects}
         # caches derived from this snapshot (SQL tables, compiled statements, documents)
         self.derived: dict[Any, Any] = {}
+        # bounds of the caches keyed by request shape (set from the settings on load)
+        self.statement_cache_size = 512
+        self.selection_cache_size = 512
+
+    def lru(self, key: Any, size: int) -> LruCache:
+        """The bounded cache ``key`` of this snapshot (created on first use)."""
+        cache = self.derived.get(key)
+        if cache is None:
+            cache = self.derived[key] = LruCache(size)
+        return cache  # type: ignore[no-any-return]
 
     def object(self, singular: str) -> ObjectMeta:
         return self.by_singular[singular]
