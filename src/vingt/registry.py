@@ -13,13 +13,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
 from vingt.auth.tokens import verify_token
-from vingt.db import system
 from vingt.db.changes import ChangeFeed
 from vingt.db.database import Database
-from vingt.db.statements import fetch
+from vingt.db.system_queries import load_api_key
 from vingt.errors import ApiError
 from vingt.metadata.model import Catalog
 from vingt.metadata.store import load_catalog
@@ -120,23 +117,12 @@ class Registry:
             await pool.expire_connections()
 
     async def _load_key(self, workspace_id: str, key_id: str) -> _KeyRow:
-        ws, ak = system.workspace, system.api_key
-        rows = await fetch(
-            self.db,
-            self.dialect,
-            sa.select(ws.c.databaseSchema, ws.c.metadataVersion, ws.c.deletedAt).where(ws.c.id == workspace_id),
-        )
-        if not rows or rows[0][2] is not None:
+        found = await load_api_key(self.db, self.dialect, workspace_id, key_id)
+        if found is None:
             raise ApiError("UNAUTHENTICATED", "Workspace not found", {"reason": "WORKSPACE_NOT_FOUND"})
-        schema, version = str(rows[0][0]), int(rows[0][1])
-        keys = await fetch(
-            self.db,
-            self.dialect,
-            sa.select(ak.c.name, ak.c.revokedAt).where(ak.c.id == key_id, ak.c.workspaceId == workspace_id),
-        )
-        if not keys:
-            return _KeyRow("", True, schema, version)
-        return _KeyRow(str(keys[0][0]), keys[0][1] is not None, schema, version)
+        if found.key_name is None:
+            return _KeyRow("", True, found.schema, found.version)
+        return _KeyRow(found.key_name, found.revoked, found.schema, found.version)
 
 
 def _bearer(authorization: str | None) -> str:

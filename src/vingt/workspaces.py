@@ -8,13 +8,11 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
 from vingt.auth.tokens import mint_api_key_token
-from vingt.db import system
+from vingt.db import system_queries
 from vingt.db.changes import announce
 from vingt.db.database import Database
-from vingt.db.statements import compile_with_params, execute, fetch
+from vingt.db.statements import compile_with_params
 from vingt.metadata.blueprint import materialize
 from vingt.metadata.model import Catalog
 from vingt.metadata.standard import STANDARD_OBJECTS
@@ -46,16 +44,15 @@ async def app_secret(db: Database) -> str:
     if env:
         return env
     dialect = dialect_for(db.kind)
-    kv = system.key_value
-    rows = await fetch(db, dialect, sa.select(kv.c.value).where(kv.c.key == SECRET_KEY))
-    if rows:
-        return str(rows[0][0])
+    stored = await system_queries.read_setting(db, dialect, SECRET_KEY)
+    if stored is not None:
+        return stored
     async with db.transaction() as conn:
-        rows = await fetch(conn, dialect, sa.select(kv.c.value).where(kv.c.key == SECRET_KEY))
-        if rows:
-            return str(rows[0][0])
+        stored = await system_queries.read_setting(conn, dialect, SECRET_KEY)
+        if stored is not None:
+            return stored
         value = secrets.token_hex(32)
-        await execute(conn, dialect, sa.insert(kv).values(key=SECRET_KEY, value=value))
+        await system_queries.insert_setting(conn, dialect, SECRET_KEY, value)
         return value
 
 
@@ -74,14 +71,7 @@ async def create_workspace(db: Database, name: str) -> tuple[str, CreatedKey]:
     objects = materialize(STANDARD_OBJECTS, now)
     catalog = Catalog(workspace_id, schema, 1, objects)
     async with db.transaction() as conn:
-        await execute(
-            conn,
-            dialect,
-            sa.insert(system.workspace).values(
-                id=workspace_id, displayName=name, databaseSchema=schema, metadataVersion=1,
-                activationStatus="ACTIVE", createdAt=now, updatedAt=now,
-            ),
-        )
+        await system_queries.insert_workspace(conn, dialect, workspace_id, name, schema, now)
         from vingt.metadata.store import insert_objects
 
         await insert_objects(conn, dialect, workspace_id, objects, [])
@@ -96,8 +86,7 @@ async def create_workspace(db: Database, name: str) -> tuple[str, CreatedKey]:
 
 async def create_api_key(db: Database, workspace_id: str, name: str, expires_at: str | None = None) -> CreatedKey:
     dialect = dialect_for(db.kind)
-    ws = await fetch(db, dialect, sa.select(system.workspace.c.id).where(system.workspace.c.id == workspace_id))
-    if not ws:
+    if not await system_queries.workspace_exists(db, dialect, workspace_id):
         raise LookupError(f"workspace {workspace_id} not found")
     now = dt.datetime.now(dt.UTC)
     expiry = dt.datetime.fromisoformat(expires_at.replace("Z", "+00:00")) if expires_at else None
@@ -108,14 +97,7 @@ async def create_api_key(db: Database, workspace_id: str, name: str, expires_at:
     stored_expiry = expiry or now + dt.timedelta(days=365 * 100)
     key_id = str(uuid.uuid4())
     async with db.transaction() as conn:
-        await execute(
-            conn,
-            dialect,
-            sa.insert(system.api_key).values(
-                id=key_id, workspaceId=workspace_id, name=name, expiresAt=iso_ms(stored_expiry),
-                revokedAt=None, createdAt=iso_ms(now), updatedAt=iso_ms(now),
-            ),
-        )
+        await system_queries.insert_api_key(conn, dialect, key_id, workspace_id, name, iso_ms(stored_expiry), iso_ms(now))
     token = mint_api_key_token(
         await app_secret(db), workspace_id, key_id, expiry.timestamp() if expiry else None, now.timestamp()
     )
@@ -126,17 +108,10 @@ async def revoke_api_key(db: Database, key_id: str) -> bool:
     dialect = dialect_for(db.kind)
     now = now_iso()
     async with db.transaction() as conn:
-        count = await execute(
-            conn,
-            dialect,
-            sa.update(system.api_key)
-            .where(system.api_key.c.id == key_id, system.api_key.c.revokedAt.is_(None))
-            .values(revokedAt=now, updatedAt=now),
-        )
+        revoked = await system_queries.revoke_api_key(conn, dialect, key_id, now)
         await announce(conn, "apiKey", key_id)
-    return count > 0
+    return revoked
 
 
 async def first_workspace(db: Database) -> str | None:
-    rows = await fetch(db, dialect_for(db.kind), sa.select(system.workspace.c.id).order_by(system.workspace.c.createdAt).limit(1))
-    return str(rows[0][0]) if rows else None
+    return await system_queries.first_workspace_id(db, dialect_for(db.kind))

@@ -20,22 +20,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import sqlalchemy as sa
-
-from vingt.db import system
+from vingt.db import system_queries
 from vingt.db.changes import announce
 from vingt.db.database import Connection, Database, DataError, IntegrityViolation
-from vingt.db.statements import compile_with_params, execute, fetch
-from vingt.engine.values import field_defaults
+from vingt.engine import field_changes
 from vingt.errors import ApiError
 from vingt.metadata import validate as v
 from vingt.metadata.blueprint import ObjectSpec, materialize
 from vingt.metadata.model import MANY_TO_ONE, ONE_TO_MANY, Catalog, FieldMeta, ObjectMeta, RelationMeta
 from vingt.metadata.store import insert_objects, load_catalog
-from vingt.metadata.types import FieldType, Storage, capitalize
+from vingt.metadata.types import FieldType, capitalize
 from vingt.sql import ddl
 from vingt.sql.dialect import Dialect, iso_ms
-from vingt.sql.tables import tables
 
 ON_DELETE = ("SET_NULL", "CASCADE", "RESTRICT", "NO_ACTION")
 LABEL_IDENTIFIER_TYPES = (FieldType.TEXT, FieldType.FULL_NAME, FieldType.UUID, FieldType.NUMBER)
@@ -79,7 +75,7 @@ class Change:
     touched: set[str] = field(default_factory=set)  # ids of objects whose rows are rewritten
     removed: set[str] = field(default_factory=set)  # ids of objects deleted
     ddl: list[Callable[[Catalog, Catalog], list[str]]] = field(default_factory=list)
-    data: list[Callable[[Catalog], Any]] = field(default_factory=list)
+    data: list[Callable[[Catalog], list[tuple[str, list[Any]]]]] = field(default_factory=list)
     result: Callable[[Catalog], Any] = lambda c: None
     checks: list[Callable[[Connection, Catalog], Any]] = field(default_factory=list)
 
@@ -143,14 +139,10 @@ class MetadataService:
 
     async def _apply(self, plan: Callable[[Catalog], Change]) -> Any:
         async with self.db.transaction(ddl=True) as conn:
-            ws = system.workspace
-            lock = sa.select(ws.c.databaseSchema, ws.c.metadataVersion).where(ws.c.id == self.workspace_id)
-            if self.dialect.name == "postgresql":
-                lock = lock.with_for_update()
-            rows = await fetch(conn, self.dialect, lock)
-            if not rows:
+            found = await system_queries.workspace_schema(conn, self.dialect, self.workspace_id, lock=True)
+            if found is None:
                 raise ApiError("UNAUTHENTICATED", "Workspace not found")
-            schema, version = str(rows[0][0]), int(rows[0][1])
+            schema, version = found
             old = await load_catalog(conn, self.dialect, self.workspace_id, schema, version)
             change = plan(old)
             new = Catalog(self.workspace_id, schema, version + 1, change.objects)
@@ -162,8 +154,7 @@ class MetadataService:
                     for sql in step(old, new):
                         await conn.execute(sql, [])
                 for fix in change.data:
-                    for stmt in fix(new):
-                        sql, params = compile_with_params(self.dialect, stmt)
+                    for sql, params in fix(new):
                         await conn.execute(sql, params)
             except IntegrityViolation as exc:
                 raise ApiError(
@@ -173,31 +164,23 @@ class MetadataService:
                 ) from exc
             except DataError as exc:
                 raise v.invalid(f"Existing records cannot take this change: {exc}") from exc
-            await execute(
-                conn,
-                self.dialect,
-                sa.update(ws).where(ws.c.id == self.workspace_id).values(metadataVersion=version + 1, updatedAt=_now()),
-            )
+            await system_queries.set_metadata_version(conn, self.dialect, self.workspace_id, version + 1, _now())
             await announce(conn, "metadata", self.workspace_id)
             return change.result(new)
 
     async def _write_rows(self, conn: Connection, old: Catalog, new: Catalog, change: Change) -> None:
-        om, fm = system.object_metadata, system.field_metadata
         ids = sorted(change.touched | change.removed)
         if ids:
-            await execute(conn, self.dialect, sa.delete(fm).where(fm.c.objectMetadataId.in_(ids)))
-            await execute(conn, self.dialect, sa.delete(om).where(om.c.id.in_(ids)))
+            await system_queries.delete_metadata_rows(conn, self.dialect, ids)
         rewritten = [o for o in new.objects if o.id in change.touched]
         if rewritten:
             await insert_objects(conn, self.dialect, self.workspace_id, rewritten, new.objects)
 
     async def catalog(self) -> Catalog:
-        ws = system.workspace
-        rows = await fetch(
-            self.db, self.dialect,
-            sa.select(ws.c.databaseSchema, ws.c.metadataVersion).where(ws.c.id == self.workspace_id),
-        )
-        return await load_catalog(self.db, self.dialect, self.workspace_id, str(rows[0][0]), int(rows[0][1]))
+        found = await system_queries.workspace_schema(self.db, self.dialect, self.workspace_id)
+        assert found is not None
+        schema, version = found
+        return await load_catalog(self.db, self.dialect, self.workspace_id, schema, version)
 
     # ---- objects --------------------------------------------------------------------------
 
@@ -423,21 +406,11 @@ class MetadataService:
             return Change(
                 objects, touched={obj.id},
                 ddl=[lambda o, n: ddl.add_field(n, n.object(fm.object_name).field(fm.name), self.dialect)],  # type: ignore[arg-type]
-                data=[lambda n: self._fill_default(n, fm)],
+                data=[lambda n: field_changes.fill_default(n, self.dialect, fm)],
                 result=lambda c: c.object(fm.object_name).field(fm.name),
             )
 
         return await self._apply(plan)  # type: ignore[no-any-return]
-
-    def _fill_default(self, catalog: Catalog, fm: FieldMeta) -> list[Any]:
-        """Existing records take the new field's default."""
-        values = field_defaults(fm, dt.datetime.now(dt.UTC))
-        values = {k: val for k, val in values.items() if val is not None}
-        if not values:
-            return []
-        table = tables(catalog, self.dialect)[fm.object_name]
-        storages = {c.name: c.storage for c in fm.columns()}
-        return [sa.update(table).values({k: self.dialect.adapt(storages[k], val) for k, val in values.items()})]
 
     def _plan_relation(self, old: Catalog, obj: ObjectMeta, name: str, label: str, data: dict[str, Any],
                        now: str) -> Change:
@@ -503,7 +476,7 @@ class MetadataService:
             changes: dict[str, Any] = {}
             steps: list[Callable[[Catalog, Catalog], list[str]]] = []
             checks: list[Callable[[Connection, Catalog], Any]] = []
-            data_fixes: list[Callable[[Catalog], Any]] = []
+            data_fixes: list[Callable[[Catalog], list[tuple[str, list[Any]]]]] = []
             if "label" in data:
                 changes["label"] = v.check_label(data["label"], "label")
             for key in ("description", "icon"):
@@ -610,17 +583,7 @@ class MetadataService:
         return await self._apply(plan)  # type: ignore[no-any-return]
 
     async def _check_options_unused(self, conn: Connection, catalog: Catalog, f: FieldMeta, removed: list[str]) -> None:
-        table = tables(catalog, self.dialect)[f.object_name]
-        (col,) = f.columns()
-        param: Any = sa.bindparam("s0")
-        if f.type == FieldType.MULTI_SELECT:
-            cond = self.dialect.overlaps(table.c[col.name], param)
-            value = self.dialect.adapt_list(Storage.TEXT, removed)
-        else:
-            cond = self.dialect.in_list(table.c[col.name], param)
-            value = self.dialect.adapt_list(Storage.TEXT, removed)
-        sql, _ = self.dialect.compile(sa.select(sa.func.count()).select_from(table).where(cond))
-        count = int((await conn.fetch(sql, [value]))[0][0])
+        count = await field_changes.count_option_uses(conn, catalog, self.dialect, f, removed)
         if count:
             raise ApiError(
                 "OPTION_IN_USE",
@@ -630,12 +593,7 @@ class MetadataService:
             )
 
     async def _check_no_nulls(self, conn: Connection, catalog: Catalog, f: FieldMeta) -> None:
-        table = tables(catalog, self.dialect)[f.object_name]
-        cols = [table.c[c.name] for c in f.columns()]
-        sql, _ = self.dialect.compile(
-            sa.select(sa.func.count()).select_from(table).where(sa.and_(*[c.is_(None) for c in cols]))
-        )
-        count = int((await conn.fetch(sql, []))[0][0])
+        count = await field_changes.count_missing(conn, catalog, self.dialect, f)
         if count:
             raise ApiError(
                 "VALIDATION_ERROR",

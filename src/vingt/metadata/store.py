@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-import sqlalchemy as sa
 
-from vingt.db import system
+from vingt.db import system_queries
 from vingt.db.database import Connection, Database
-from vingt.db.statements import execute, fetch
 from vingt.metadata.model import Catalog, FieldMeta, ObjectMeta, RelationMeta
 from vingt.metadata.types import FieldType
 from vingt.sql.dialect import Dialect
@@ -89,24 +87,17 @@ async def insert_objects(
     conn: Connection, dialect: Dialect, workspace_id: str, objects: list[ObjectMeta], known: list[ObjectMeta]
 ) -> None:
     by_name = {o.name_singular: o for o in known + objects}
-    await execute(conn, dialect, sa.insert(system.object_metadata).values([object_row(workspace_id, o) for o in objects]))
-    rows = [field_row(workspace_id, f, i, by_name) for o in objects for i, f in enumerate(o.fields)]
-    for start in range(0, len(rows), 200):
-        await execute(conn, dialect, sa.insert(system.field_metadata).values(rows[start : start + 200]))
+    await system_queries.insert_metadata_rows(
+        conn, dialect,
+        [object_row(workspace_id, o) for o in objects],
+        [field_row(workspace_id, f, i, by_name) for o in objects for i, f in enumerate(o.fields)],
+    )
 
 
 async def load_catalog(
     db: Database | Connection, dialect: Dialect, workspace_id: str, schema: str, version: int
 ) -> Catalog:
-    om, fm = system.object_metadata, system.field_metadata
-    obj_rows = await fetch(db, dialect, sa.select(om).where(om.c.workspaceId == workspace_id).order_by(om.c.createdAt, om.c.nameSingular))
-    field_rows = await fetch(
-        db, dialect, sa.select(fm).where(fm.c.workspaceId == workspace_id).order_by(fm.c.objectMetadataId, fm.c.position)
-    )
-    ocols = [c.name for c in om.columns]
-    fcols = [c.name for c in fm.columns]
-    objs = [dict(zip(ocols, r, strict=True)) for r in obj_rows]
-    flds = [dict(zip(fcols, r, strict=True)) for r in field_rows]
+    objs, flds = await system_queries.load_metadata_rows(db, dialect, workspace_id)
     obj_name = {o["id"]: o["nameSingular"] for o in objs}
     field_name = {f["id"]: f["name"] for f in flds}
     fields_of: dict[str, list[FieldMeta]] = {o["id"]: [] for o in objs}
