@@ -3,6 +3,10 @@
 ``backend`` is parametrized over both databases. PostgreSQL tests use a fresh database on
 127.0.0.1:5432 per session; when the server is unreachable they are skipped, unless
 ``VINGT_REQUIRE_POSTGRES=1`` (set by CI), which turns that into a failure.
+
+Overridable by environment: ``VINGT_TEST_PG_URL`` (the admin connection),
+``VINGT_TEST_PG_DB_PREFIX`` (names of the databases the suite creates and drops, default
+``vingt_test``); tests/live_server.py honours ``VINGT_TEST_HOST`` and ``VINGT_TEST_PORTS``.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from vingt.settings import Settings
 from vingt.workspaces import create_workspace
 
 PG_ADMIN_URL = os.environ.get("VINGT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_DB_PREFIX = os.environ.get("VINGT_TEST_PG_DB_PREFIX", "vingt_test")
 BACKENDS = ["sqlite", "postgresql"]
 
 
@@ -58,7 +63,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         upgrade(parse_database_url(url))
         yield url
         return
-    with pg_database("vingt_test") as url:
+    with pg_database(PG_DB_PREFIX) as url:
         upgrade(parse_database_url(url))
         yield url
 
@@ -72,6 +77,8 @@ def pg_database(prefix: str) -> Iterator[str]:
         if os.environ.get("VINGT_REQUIRE_POSTGRES") == "1":
             pytest.fail(f"PostgreSQL is required but unreachable at {PG_ADMIN_URL}: {problem}")
         pytest.skip(f"PostgreSQL unreachable: {problem}")
+    if not prefix.startswith(PG_DB_PREFIX):
+        prefix = f"{PG_DB_PREFIX}_{prefix}"
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     _pg_admin(f'CREATE DATABASE "{name}"')
     try:

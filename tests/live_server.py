@@ -4,6 +4,7 @@ restarts), and a helper that releases threads at the same instant."""
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -14,11 +15,26 @@ from pathlib import Path
 
 import httpx
 
+HOST = os.environ.get("VINGT_TEST_HOST", "127.0.0.1")
+PORTS = os.environ.get("VINGT_TEST_PORTS", "")  # e.g. "20000-20999"; empty: any free port
+
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port free on ``HOST``: any, or the first free one of ``VINGT_TEST_PORTS``."""
+    candidates = [0]
+    if PORTS:
+        low, _, high = PORTS.partition("-")
+        first, last = int(low), int(high or low)
+        start = first + random.randrange(last - first + 1)
+        candidates = [first + (start - first + i) % (last - first + 1) for i in range(last - first + 1)]
+    for port in candidates:
+        with socket.socket() as s:
+            try:
+                s.bind((HOST, port))
+            except OSError:
+                continue
+            return int(s.getsockname()[1])
+    raise AssertionError(f"no free port on {HOST} in VINGT_TEST_PORTS={PORTS}")
 
 
 class Server:
@@ -27,13 +43,13 @@ class Server:
 
     def __init__(self, url: str, log: Path, workers: int = 1, cwd: Path | None = None):
         self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.base = f"http://{HOST}:{self.port}"
         self.log_path = log
         env = dict(os.environ)
         env.pop("VINGT_SECRET", None)
         self.log = log.open("w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "vingt", "serve", "--port", str(self.port), "--database", url, "--workers", str(workers)],
+            [sys.executable, "-m", "vingt", "serve", "--host", HOST, "--port", str(self.port), "--database", url, "--workers", str(workers)],
             stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=cwd,
         )
         self.key: str | None = None

@@ -3,8 +3,12 @@
 ``vingt serve`` runs on SQLite as a subprocess; schemathesis reads the core document the
 server generates for the workspace and, for people, companies, opportunities and notes,
 sends valid and invalid requests (examples, coverage, fuzzing and stateful phases, bounded
-by ``MAX_EXAMPLES`` per operation and a fixed seed). It fails on any 5xx and on any
-response that contradicts the document.
+by ``MAX_EXAMPLES`` per operation and a fixed seed, never by wall clock). It fails on any
+5xx and on any response that contradicts the document.
+
+``MAX_EXAMPLES`` comes from ``VINGT_FUZZ_EXAMPLES`` (default 12, kept small for the default
+suite); ``python3 scripts/fuzz.py`` is the long run: every operation of both documents, on
+both databases, with many examples.
 
 The document given to schemathesis differs from the served one in two request headers only
 (``narrow``): ``Idempotency-Key`` and ``If-Match`` are left out. Random keys repeat (``"0"``),
@@ -17,6 +21,7 @@ Response schemas are never changed.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -33,9 +38,8 @@ from live_server import Server
 pytestmark = pytest.mark.e2e
 
 OBJECTS = ("people", "companies", "opportunities", "notes")
-MAX_EXAMPLES = 50
+MAX_EXAMPLES = int(os.environ.get("VINGT_FUZZ_EXAMPLES", "12"))
 SEED = 20240501
-TIMEOUT = 240  # seconds, for the whole schemathesis run
 
 
 @pytest.fixture
@@ -100,7 +104,7 @@ def test_schemathesis_finds_no_server_error_and_no_response_off_the_document(ser
         "--request-timeout", "30",
         "--report", "ndjson", "--report-ndjson-path", str(report),
     ]
-    run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT)
+    run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
     output = run.stdout + run.stderr
     summary = output[output.find("= FAILURES =") :] if "= FAILURES =" in output else output[-6000:]
     server_log = server.log_path.read_text()[-4000:]
@@ -111,5 +115,9 @@ def test_schemathesis_finds_no_server_error_and_no_response_off_the_document(ser
     by_class = Counter(status // 100 for (_, status) in counts.elements())
     assert by_class[5] == 0
     # the run reached the server's logic: records were created, read, changed and deleted
-    for method, status, at_least in (("POST", 201, 50), ("GET", 200, 50), ("PATCH", 200, 10), ("DELETE", 200, 1)):
+    # (the coverage phase alone sends hundreds of valid writes; the floors grow with the
+    # example count up to 50 creations and reads and 10 updates)
+    n = MAX_EXAMPLES
+    floors = (("POST", 201, min(50, 4 * n)), ("GET", 200, min(50, 4 * n)), ("PATCH", 200, min(10, n)), ("DELETE", 200, 1))
+    for method, status, at_least in floors:
         assert counts[(method, status)] >= at_least, counts

@@ -9,7 +9,6 @@ and then served from the catalog's cache.
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from typing import Any
 
@@ -278,6 +277,9 @@ def test_every_object_and_operation(core: dict[str, Any], app_client: TestClient
     assert core["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
 
 
+CREATE_REQUIRED = {"WorkflowAutomatedTrigger": ["type", "settings"], "WorkspaceMember": ["name", "userId"]}
+
+
 def test_request_schemas(core: dict[str, Any], app_client: TestClient, workspace: Workspace) -> None:
     schemas = core["components"]["schemas"]
     catalog = catalog_of(app_client, workspace.token)
@@ -286,13 +288,8 @@ def test_request_schemas(core: dict[str, Any], app_client: TestClient, workspace
             continue
         S = capitalize(o.name_singular)
         create, update = schemas[S], schemas[f"{S}ForUpdate"]
-        expected_required = [
-            f.name
-            for f in o.fields
-            if f.is_active and not f.is_nullable and f.default_value is None and not f.is_relation
-            and f.name not in ("id", "createdAt") and f.type != "TS_VECTOR"
-        ]
-        assert create.get("required", []) == expected_required, S
+        # of the standard objects only these two have non-nullable fields without a default
+        assert create.get("required", []) == CREATE_REQUIRED.get(S, []), S
         assert "updatedAt" not in create["properties"] and "deletedAt" not in create["properties"]
         assert "id" in create["properties"] and "id" not in update["properties"]
         assert "required" not in update
@@ -396,18 +393,16 @@ def test_write_envelopes_match(api: Api, core: dict[str, Any], records: dict[str
 
 def test_duplicates_merge_and_group_by_envelopes(api: Api, core: dict[str, Any], records: dict[str, Any]) -> None:
     r = api.post("/rest/people/duplicates", json={"ids": [records["person"]["id"]]})
-    if r.status_code == 404 and r.json()["error"]["code"] == "ROUTE_NOT_FOUND":
-        pytest.skip("duplicates not served yet")
     assert r.status_code == 200, r.text
     assert_valid(core, response_schema(core, "/people/duplicates", "post", "200"), r.json())
     r = api.get("/rest/opportunities/groupBy", params={"group_by": '[{"stage": true}]', "aggregate": '["totalCount"]'})
-    if r.status_code == 200:
-        assert_valid(core, response_schema(core, "/opportunities/groupBy", "get", "200"), r.json())
+    assert r.status_code == 200, r.text
+    assert_valid(core, response_schema(core, "/opportunities/groupBy", "get", "200"), r.json())
     a = created(api.post("/rest/companies", json={"name": "Twin"}), "createCompany")
     b = created(api.post("/rest/companies", json={"name": "Twin"}), "createCompany")
     r = api.patch("/rest/companies/merge", json={"ids": [a["id"], b["id"]], "conflictPriorityIndex": 0, "dryRun": True})
-    if r.status_code == 200:
-        assert_valid(core, response_schema(core, "/companies/merge", "patch", "200"), r.json())
+    assert r.status_code == 200, r.text
+    assert_valid(core, response_schema(core, "/companies/merge", "patch", "200"), r.json())
 
 
 def test_error_bodies_match(app_client: TestClient, api: Api, core: dict[str, Any]) -> None:
@@ -445,17 +440,12 @@ def test_cached_per_metadata_version(app_client: TestClient, api: Api, workspace
         return original(*args, **kwargs)
 
     monkeypatch.setattr(routes, "core_document", counting)
-    started = time.perf_counter()
     first = api.get(CORE)
-    built = time.perf_counter() - started
-    started = time.perf_counter()
     second = api.get(CORE)
-    served = time.perf_counter() - started
     assert first.status_code == second.status_code == 200
     assert first.content == second.content
     assert len(calls) == 1, "the second request must come from the cache"
     assert any(isinstance(k, tuple) and k[:2] == ("openapi", "core") for k in catalog.derived)
-    assert served < 0.5 and served < built, (built, served)
     # one cached copy, whatever the host name
     other = api.get(CORE, headers={"Host": "crm.example.com"})
     assert other.json()["servers"][0]["url"] == "http://crm.example.com/rest/"
@@ -473,8 +463,7 @@ def test_a_new_field_appears_in_a_new_document(app_client: TestClient, database_
     before = api.get(CORE).json()
     assert "rating" not in before["components"]["schemas"]["CompanyForResponse"]["properties"]
     objects = api.get("/rest/metadata/objects")
-    if objects.status_code == 404:
-        pytest.skip("metadata API not served yet")
+    assert objects.status_code == 200, objects.text
     company = next(o for o in objects.json()["data"]["objects"] if o["nameSingular"] == "company")
     r = api.post(
         "/rest/metadata/fields",
@@ -518,8 +507,7 @@ def test_metadata_document(api: Api) -> None:
     assert (limit["default"], limit["maximum"]) == (1000, 1000)
     # what the metadata routes send
     r = api.get("/rest/metadata/objects", params={"limit": "5"})
-    if r.status_code == 404:
-        pytest.skip("metadata API not served yet")
+    assert r.status_code == 200, r.text
     assert_valid(doc, listed, r.json())
     first = r.json()["data"]["objects"][0]
     one = api.get(f"/rest/metadata/objects/{first['id']}")
