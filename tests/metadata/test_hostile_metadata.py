@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conftest import Api
+from conftest import Api, assert_error
 
 MAX_BODY = 10 * 1024 * 1024
 
@@ -45,3 +45,10 @@ def test_graphql_deeply_nested_variables_are_refused(api: Api) -> None:
     r = api.post("/metadata", content=body.encode(), headers={"Content-Type": "application/json"})
     assert r.status_code == 400, r.text
     assert r.json()["errors"][0]["extensions"]["vingtCode"] == "JSON_TOO_DEEP"
+
+
+def test_a_name_with_a_trailing_newline_is_refused(api: Api) -> None:
+    body = {"nameSingular": "widgetnl\n", "namePlural": "widgetnls", "labelSingular": "W", "labelPlural": "Ws"}
+    assert_error(api.post("/rest/metadata/objects", json=body), 400, "INVALID_METADATA_INPUT")
+    body = {**body, "nameSingular": "widgetnl", "namePlural": "widgetnls\n"}
+    assert_error(api.post("/rest/metadata/objects", json=body), 400, "INVALID_METADATA_INPUT")
