@@ -31,6 +31,7 @@ CODES: dict[str, int] = {
     "INVALID_PARAMETER": 400,
     "UNKNOWN_PARAMETER": 400,
     "MISSING_FILTER": 400,
+    "JSON_TOO_DEEP": 400,
     "PAYLOAD_TOO_LARGE": 413,
     "UNSUPPORTED_MEDIA_TYPE": 415,
     # resolving against the workspace's metadata
@@ -91,9 +92,9 @@ class ApiError(Exception):
 
     def body(self) -> dict[str, Any]:
         return {
-            "error": {"message": self.message, "code": self.code, "details": self.details},
+            "error": {"message": _text(self.message), "code": self.code, "details": safe_details(self.details)},
             "statusCode": self.status,
-            "messages": [self.message],
+            "messages": [_text(self.message)],
         }
 
     def render(self) -> bytes:
@@ -101,3 +102,41 @@ class ApiError(Exception):
 
     def __repr__(self) -> str:
         return f"ApiError({self.code!r}, {self.message!r}, {self.details!r})"
+
+
+MAX_DETAIL_DEPTH = 8
+MAX_DETAIL_TEXT = 1000
+MAX_DETAIL_ITEMS = 100
+_INT64 = (-(2**63), 2**64 - 1)
+
+
+def _text(value: str) -> str:
+    return value if len(value) <= MAX_DETAIL_TEXT else value[:MAX_DETAIL_TEXT] + "…"
+
+
+def safe_details(details: dict[str, Any]) -> dict[str, Any]:
+    """``details`` as something orjson always serialises, of bounded size: nesting cut at
+    ``MAX_DETAIL_DEPTH``, long strings and collections truncated, integers past 64 bits and
+    unknown types as (truncated) strings. An echoed client value can never break the body."""
+    out = _safe(details, 0)
+    return out if isinstance(out, dict) else {}
+
+
+def _safe(value: Any, depth: int) -> Any:
+    if value is None or isinstance(value, (bool, float)):
+        return value
+    if isinstance(value, int):
+        if _INT64[0] <= value <= _INT64[1]:
+            return value
+        return _text(str(value)) if value.bit_length() < 10_000 else "(integer too large)"
+    if isinstance(value, str):
+        return _text(value)
+    if isinstance(value, dict):
+        if depth >= MAX_DETAIL_DEPTH:
+            return "{…}"
+        return {_text(str(k)): _safe(v, depth + 1) for k, v in list(value.items())[:MAX_DETAIL_ITEMS]}
+    if isinstance(value, (list, tuple)):
+        if depth >= MAX_DETAIL_DEPTH:
+            return "[…]"
+        return [_safe(v, depth + 1) for v in value[:MAX_DETAIL_ITEMS]]
+    return _text(str(value))

@@ -26,12 +26,13 @@ from graphql import (
 from starlette.requests import Request
 from starlette.responses import Response
 
-from vingt.errors import ApiError
+from vingt.errors import ApiError, safe_details
 from vingt.metadata.model import Catalog, FieldMeta, ObjectMeta
 from vingt.metadata.payloads import field_payload, object_payload
 from vingt.metadata.service import MetadataService
 from vingt.metadata.types import FieldType
 from vingt.registry import Principal
+from vingt.rest.body import parse_json, read_bytes
 
 SDL = """
 scalar UUID
@@ -529,7 +530,7 @@ def format_error(err: GraphQLError) -> dict[str, Any]:
     original = err.original_error
     if isinstance(original, ApiError):
         code = GRAPHQL_CODES.get(original.code, "BAD_USER_INPUT" if original.status < 500 else "INTERNAL_SERVER_ERROR")
-        return _error(original.message, code, original.code, original.details, err.path)
+        return _error(original.message, code, original.code, safe_details(original.details), err.path)
     if original is not None:
         import logging
 
@@ -548,21 +549,24 @@ async def endpoint(request: Request) -> Response:
     except ApiError as exc:
         code = "UNAUTHENTICATED" if exc.status == 401 else "FORBIDDEN"
         return _json({"errors": [_error(exc.message, code, exc.code)]})
-    if request.method == "GET":
-        body: Any = {
-            "query": request.query_params.get("query"),
-            "operationName": request.query_params.get("operationName"),
-            "variables": orjson.loads(request.query_params.get("variables") or "null"),
-        }
-    else:
-        try:
-            body = orjson.loads(await request.body())
-        except orjson.JSONDecodeError:
-            return Response(
-                orjson.dumps({"errors": [_error("Request body is not valid JSON", "BAD_REQUEST")]}),
-                status_code=400,
-                media_type="application/json",
-            )
+    try:
+        if request.method == "GET":
+            variables_text = request.query_params.get("variables")
+            body: Any = {
+                "query": request.query_params.get("query"),
+                "operationName": request.query_params.get("operationName"),
+                "variables": parse_json(variables_text) if variables_text else None,
+            }
+        else:
+            body = parse_json(await read_bytes(request, request.app.state.settings.max_body_bytes))
+    except ApiError as exc:
+        what = "Variables are" if request.method == "GET" else "Request body is"
+        message = exc.message if exc.code != "INVALID_JSON" else f"{what} not valid JSON"
+        return Response(
+            orjson.dumps({"errors": [_error(message, "BAD_REQUEST", exc.code, safe_details(exc.details))]}),
+            status_code=exc.status,
+            media_type="application/json",
+        )
     if not isinstance(body, dict) or not isinstance(body.get("query"), str):
         return Response(
             orjson.dumps({"errors": [_error("Expected a JSON object with a 'query' string", "BAD_REQUEST")]}),

@@ -14,9 +14,9 @@ from vingt.errors import ApiError
 from vingt.metadata.model import Catalog, FieldMeta, ObjectMeta
 from vingt.metadata.types import COMPOSITES, OPTION_COLORS, RATING_VALUES, FieldType, sub_column
 
-NAME = re.compile(r"^[a-z][a-zA-Z0-9]*$")
+NAME = re.compile(r"[a-z][a-zA-Z0-9]*")  # always fullmatch: "$" would accept a final newline
 MAX_NAME = 63
-OPTION_VALUE = re.compile(r"^[A-Z0-9_]+$")
+OPTION_VALUE = re.compile(r"[A-Z0-9_]+")
 
 RESERVED = frozenset(
     ["approvedAccessDomain", "approvedAccessDomains", "appToken", "appTokens", "billingCustomer", "billingCustomers", "billingEntitlement", "billingEntitlements", "billingMeter", "billingMeters", "billingProduct", "billingProducts", "billingSubscription", "billingSubscriptions", "billingSubscriptionItem", "billingSubscriptionItems", "featureFlag", "featureFlags", "job", "jobs", "keyValuePair", "keyValuePairs", "pageLayout", "pageLayouts", "pageLayoutTab", "pageLayoutTabs", "pageLayoutWidget", "pageLayoutWidgets", "postgresCredential", "postgresCredentials", "twoFactorMethod", "twoFactorMethods", "user", "users", "userWorkspace", "userWorkspaces", "workspace", "workspaces", "role", "roles", "userWorkspaceRole", "userWorkspaceRoles", "plan", "plans", "event", "events", "field", "fields", "link", "links", "currency", "currencies", "fullNames", "address", "addresses", "type", "types", "object", "objects", "index", "relation", "relations", "aggregate", "batch", "restore", "metadata", "duplicates", "merge", "groupBy"]
@@ -35,7 +35,7 @@ def check_name(name: Any, what: str) -> str:
         raise invalid(f"{what} is required and must be a string", field=what)
     if len(name) > MAX_NAME:
         raise invalid(f"{what} '{name}' is longer than {MAX_NAME} characters", field=what, value=name)
-    if not NAME.match(name):
+    if not NAME.fullmatch(name):
         raise invalid(
             f"{what} '{name}' must be camelCase: a lower-case letter followed by letters and digits",
             field=what,
@@ -154,7 +154,7 @@ def check_options(type_: FieldType, options: Any, *, required: bool) -> list[dic
         if unknown:
             raise invalid(f"options[{i}] has unknown keys {sorted(unknown)}", field="options", index=i)
         value = opt.get("value")
-        if not isinstance(value, str) or not OPTION_VALUE.match(value) or value[0].isdigit():
+        if not isinstance(value, str) or not OPTION_VALUE.fullmatch(value) or value[0].isdigit():
             raise invalid(
                 f"options[{i}].value '{value}' must be UPPER_SNAKE_CASE (letters, digits, underscores; "
                 "not starting with a digit)",

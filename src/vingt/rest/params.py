@@ -96,9 +96,12 @@ def parse_limit(raw: str, default: int, maximum: int) -> int:
         raise ApiError(
             "INVALID_LIMIT",
             f"limit '{raw}' is invalid. Should be an integer",
-            {"parameter": "limit", "value": raw, "maximum": maximum},
+            {"parameter": "limit", "value": raw[:64], "maximum": maximum},
         )
-    return min(int(raw), maximum)
+    digits = raw.lstrip("0") or "0"
+    if len(digits) > len(str(maximum)):
+        return maximum  # past the maximum whatever its value; never converted (int's digit limit)
+    return min(int(digits), maximum)
 
 
 def _depth(raw: str) -> int:
