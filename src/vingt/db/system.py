@@ -123,3 +123,30 @@ idempotency_key = sa.Table(
     sa.PrimaryKeyConstraint("workspaceId", "key", name="PK_idempotency_key"),
     sa.Index("IDX_idempotency_key_created_at", "createdAt"),
 )
+
+# The outbox (engine/events.py): one row per record change, written in the transaction of the
+# change. ``seq`` orders the rows of one database; ``id`` is the stable event id that webhooks
+# carry (``X-Vingt-Event-Id``). ``before`` / ``after`` are the record's JSON (``None`` where it
+# did not exist), ``updatedFields`` the JSON list of fields whose value changed, ``actor`` the
+# JSON of who wrote (``{"source": "API", "apiKeyId": …, "name": …}``). ``dispatchedAt`` is set
+# once the webhook dispatcher has made the event's deliveries.
+event = sa.Table(
+    "event",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(36), nullable=False, unique=True),
+    sa.Column("workspaceId", sa.String(36), sa.ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("objectMetadataId", sa.String(36), nullable=False),
+    sa.Column("objectName", sa.Text, nullable=False),
+    sa.Column("recordId", sa.String(36), nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("before", sa.Text),
+    sa.Column("after", sa.Text),
+    sa.Column("updatedFields", sa.Text),
+    sa.Column("apiKeyId", sa.String(36)),
+    sa.Column("actor", sa.Text),
+    sa.Column("createdAt", sa.Text, nullable=False),
+    sa.Column("dispatchedAt", sa.Text),
+    sa.Index("IDX_event_workspace_seq", "workspaceId", "seq"),
+    sa.Index("IDX_event_dispatched_seq", "dispatchedAt", "seq"),
+)
