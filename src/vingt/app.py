@@ -32,17 +32,26 @@ def error_response(exc: ApiError) -> Response:
     return Response(exc.render(), status_code=exc.status, media_type="application/json", headers=exc.headers)
 
 
+# A request that meets tables of another shape than its catalog's runs again on a reloaded
+# catalog; under a burst of metadata changes from another process the reloaded catalog can be
+# overtaken again, so a few attempts, then a 503 the client may retry.
+STALE_ATTEMPTS = 6
+
+
 async def rest_endpoint(request: Request) -> Response:
     try:
-        try:
-            return await _rest_once(request)
-        except StaleSchema:
-            # another process changed the tables and this catalog is behind (or ahead): the
-            # failed statement rolled its transaction back, so the request runs once more on
-            # the current catalog (the body is kept by the request)
-            registry = request.app.state.registry
-            await registry.stale_for(request.headers.get("authorization"))
-            return await _rest_once(request)
+        for _ in range(STALE_ATTEMPTS):
+            try:
+                return await _rest_once(request)
+            except StaleSchema:
+                # another process changed the tables and this catalog is behind (or ahead): the
+                # failed statement rolled its transaction back, so the request runs once more on
+                # the current catalog (the body is kept by the request)
+                await request.app.state.registry.stale_for(request.headers.get("authorization"))
+        raise ApiError(
+            "SCHEMA_CHANGING", "The workspace's metadata is changing; retry the request.",
+            {"attempts": STALE_ATTEMPTS}, headers={"Retry-After": "1"},
+        )
     except ApiError as exc:
         return error_response(exc)
     except DataError as exc:

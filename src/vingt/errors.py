@@ -70,6 +70,7 @@ CODES: dict[str, int] = {
     "ROUTE_NOT_FOUND": 404,
     "METHOD_NOT_ALLOWED": 405,
     "INTERNAL_ERROR": 500,
+    "SCHEMA_CHANGING": 503,
 }
 
 class ApiError(Exception):
