@@ -231,8 +231,38 @@ def test_non_api_key_type_is_refused(app_client: TestClient, workspace: Workspac
 def test_token_without_workspace_is_refused(app_client: TestClient, key_id: str, secret: str) -> None:
     claims = {"sub": key_id, "jti": key_id, "iat": int(time.time()), "exp": int(time.time()) + 60}
     token = sign(claims, derive_key(secret, key_id, "API_KEY"))
-    # AUTH_WEBHOOKS.md §2.4 step 2: no workspaceId / userId → INVALID_JWT_TOKEN_TYPE (403)
-    assert_error(call(app_client, bearer(token)), 403, "FORBIDDEN")
+    # No workspaceId / userId: no key can verify the signature, so the token is invalid (401),
+    # not of a wrong type (docs/rest.md, Authentication).
+    body = assert_error(call(app_client, bearer(token)), 401, "UNAUTHENTICATED")
+    assert body["error"]["message"] == "Token invalid."
+
+
+def _unsigned(claims: dict[str, Any]) -> str:
+    return jwt.encode(claims, None, algorithm="none")
+
+
+@pytest.mark.parametrize("with_workspace", [True, False])
+@pytest.mark.parametrize("token_type", ["API_KEY", "REFRESH", None])
+def test_unsigned_token_is_unauthenticated(
+    app_client: TestClient, workspace: Workspace, key_id: str, with_workspace: bool, token_type: str | None
+) -> None:
+    """``alg: none`` never gets past the signature check, whatever its claims: 401, not 403."""
+    claims = payload(workspace.id, key_id)
+    if not with_workspace:
+        del claims["workspaceId"]
+    if token_type is None:
+        del claims["type"]
+    else:
+        claims["type"] = token_type
+    body = assert_error(call(app_client, bearer(_unsigned(claims))), 401, "UNAUTHENTICATED")
+    assert body["error"]["message"] == "Token invalid."
+
+
+def test_other_type_with_a_wrong_signature_is_unauthenticated(
+    app_client: TestClient, workspace: Workspace, key_id: str
+) -> None:
+    token = sign(payload(workspace.id, key_id, type="REFRESH"), "not-the-derived-key")
+    assert_error(call(app_client, bearer(token)), 401, "UNAUTHENTICATED")
 
 
 # ---- expiry --------------------------------------------------------------------------------

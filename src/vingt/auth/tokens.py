@@ -43,6 +43,15 @@ def _unauthenticated(message: str) -> ApiError:
     return ApiError("UNAUTHENTICATED", message)
 
 
+def _refuse_other_type(secret: str, token: str, scope: str, token_type: object) -> None:
+    """A token of another type is 403 ``INVALID_JWT_TOKEN_TYPE`` once its signature holds, else 401."""
+    try:
+        jwt.decode(token, derive_key(secret, scope, str(token_type)), algorithms=["HS256"])
+    except jwt.PyJWTError as exc:
+        raise _unauthenticated("Token invalid.") from exc
+    raise ApiError("FORBIDDEN", "Invalid token type", {"reason": "INVALID_JWT_TOKEN_TYPE"})
+
+
 def verify_token(secret: str, token: str) -> TokenClaims:
     """Check signature and expiry; return the workspace and key the token names."""
     try:
@@ -51,8 +60,12 @@ def verify_token(secret: str, token: str) -> TokenClaims:
         raise _unauthenticated("Token invalid.") from exc
     scope = unverified.get("workspaceId") or unverified.get("userId")
     token_type = unverified.get("type")
-    if not isinstance(scope, str) or token_type != "API_KEY":
-        raise ApiError("FORBIDDEN", "Invalid token type", {"reason": "INVALID_JWT_TOKEN_TYPE"})
+    if not isinstance(scope, str):
+        # No scope claim, so no key to verify the signature with: an unverified token is
+        # never more than "invalid" (401), whatever it claims to be.
+        raise _unauthenticated("Token invalid.")
+    if token_type != "API_KEY":
+        _refuse_other_type(secret, token, scope, token_type)
     claims: dict[str, Any] | None = None
     last: jwt.PyJWTError | None = None
     for key_type in ("API_KEY", "ACCESS"):
