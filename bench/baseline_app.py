@@ -1,12 +1,14 @@
 """A minimal hand-written baseline for ``rest_bench.py``.
 
 Starlette + asyncpg + orjson on uvicorn (uvloop, httptools), one worker, no auth. It serves
-exactly the three routes the benchmark loads, against a Vingt workspace schema, and returns
+exactly the routes the benchmark loads, against a Vingt workspace schema, and returns
 the same JSON shapes as Vingt:
 
 - ``GET  /rest/people?filter=city[eq]:X&order_by=name.lastName[AscNullsFirst]&limit=N&depth=1``
 - ``GET  /rest/people/<id>`` (depth 0)
 - ``POST /rest/people`` (201, ``{"data":{"createPerson":{...}}}``)
+- ``PATCH /rest/people/<id>`` with ``{"jobTitle": …}`` (``{"data":{"updatePerson":{...}}}``)
+- ``PATCH /rest/people?filter=city[eq]:X`` with ``{"jobTitle": …}`` (``{"data":{"updatePeople":[...]}}``)
 
 Like Vingt, records are rendered to JSON by PostgreSQL (``json_build_object``) and passed
 through as text; the envelopes are concatenated in Python. Each route is one statement.
@@ -138,7 +140,7 @@ PERSON_TO_MANY: list[tuple[str, str, str, str]] = [
 
 
 class Sql:
-    """The three statements, for one workspace schema."""
+    """The statements, for one workspace schema."""
 
     def __init__(self, schema: str):
         s = '"' + schema.replace('"', '""') + '"'
@@ -171,6 +173,16 @@ class Sql:
                 gen_random_uuid(), now(), now(), (SELECT coalesce(min(position), 0) - 1 FROM {s}.person),
                 'API', $1, '{{}}', 'API', $1, '{{}}',
                 $2, $3, $4, $5, $6, $7::uuid)
+            RETURNING {person_json('r')}::text"""
+        touch = """"updatedAt" = now(), "updatedBySource" = 'API', "updatedByName" = $1,
+                   "updatedByWorkspaceMemberId" = NULL"""
+        self.update_one = f"""
+            UPDATE {s}.person AS r SET "jobTitle" = $3, {touch}
+            WHERE r.id = $2 AND r."deletedAt" IS NULL
+            RETURNING {person_json('r')}::text"""
+        self.update_by_city = f"""
+            UPDATE {s}.person AS r SET "jobTitle" = $3, {touch}
+            WHERE r.city = $2 AND r."deletedAt" IS NULL
             RETURNING {person_json('r')}::text"""
 
 
@@ -265,12 +277,47 @@ def create_app(database: str, schema: str, actor_name: str) -> Starlette:
             return error(400, "VALIDATION_ERROR", f"invalid value: {exc}")
         return json_bytes(b'{"data":{"createPerson":' + record.encode() + b"}}", 201)
 
+    async def job_title(request: Request) -> str | Response:
+        try:
+            body = orjson.loads(await request.body())
+        except orjson.JSONDecodeError:
+            return error(400, "INVALID_JSON", "Request body is not valid JSON")
+        if not isinstance(body, dict) or set(body) != {"jobTitle"} or not isinstance(body["jobTitle"], str):
+            return error(400, "UNSUPPORTED", 'this baseline updates only {"jobTitle": "<text>"}')
+        return str(body["jobTitle"])
+
+    async def update_person(request: Request) -> Response:
+        raw = request.path_params["id"]
+        try:
+            person_id = uuid.UUID(raw)
+        except ValueError:
+            return error(400, "INVALID_UUID", f"'{raw}' is not a valid UUID")
+        title = await job_title(request)
+        if isinstance(title, Response):
+            return title
+        record = await state["pool"].fetchval(sql.update_one, actor_name, person_id, title)
+        if record is None:
+            return error(404, "RECORD_NOT_FOUND", "Record not found")
+        return json_bytes(b'{"data":{"updatePerson":' + record.encode() + b"}}")
+
+    async def update_people(request: Request) -> Response:
+        m = CITY_FILTER.match(request.query_params.get("filter", ""))
+        if m is None:
+            return error(400, "UNSUPPORTED", "this baseline updates only by filter=city[eq]:X")
+        title = await job_title(request)
+        if isinstance(title, Response):
+            return title
+        rows = await state["pool"].fetch(sql.update_by_city, actor_name, m.group(1), title)
+        return json_bytes(('{"data":{"updatePeople":[' + ",".join(r[0] for r in rows) + "]}}").encode())
+
     return Starlette(
         routes=[
             Route("/healthz", health, methods=["GET"]),
             Route("/rest/people", list_people, methods=["GET"]),
             Route("/rest/people", create_person, methods=["POST"]),
+            Route("/rest/people", update_people, methods=["PATCH"]),
             Route("/rest/people/{id}", read_person, methods=["GET"]),
+            Route("/rest/people/{id}", update_person, methods=["PATCH"]),
         ],
         lifespan=lifespan,
     )

@@ -78,6 +78,15 @@ CREATE_BODY = {
     "jobTitle": "Load tester",
     "city": "Benchville",  # not the listed city: creates never change the list scenario's page
 }
+UPDATE_BODY = {"jobTitle": "Updated"}
+# update-many: PATCH by filter of the UPDATE_MANY people seeded in their own city
+UPDATE_MANY = 20
+UPDATE_CITY = "Updateville"
+UPDATE_MANY_PATH = "/rest/people?filter=" + quote(f"city[eq]:{UPDATE_CITY}", safe="")
+UPDATE_MANY_BODY = {"jobTitle": "Bulk updated"}
+# notes linked (noteTargets) to people of the listed page, so that the list's embedded
+# one-to-many arrays are not all empty
+LINKED_PEOPLE = 30
 
 
 def log(msg: str) -> None:
@@ -241,6 +250,17 @@ async def seed(base: str, token: str, companies: int, people: int) -> tuple[list
     async with aiohttp.ClientSession(headers=headers, timeout=timeout) as session:
         company_ids = await post_batches(session, base, "companies", company_payloads(companies, rng))
         person_ids = await post_batches(session, base, "people", person_payloads(people, company_ids, rng))
+        bulk = [{"name": {"firstName": f"Bulk{i}", "lastName": "Update"}, "city": UPDATE_CITY, "jobTitle": "Seeded"}
+                for i in range(UPDATE_MANY)]
+        await post_batches(session, base, "people", bulk)
+        # notes on some people of the listed page: one or two noteTargets each
+        async with session.get(base + LIST_PATH) as resp:
+            listed = [p["id"] for p in json.loads(await resp.text())["data"]["people"]][:LINKED_PEOPLE]
+        note_ids = await post_batches(session, base, "notes", [{"title": f"Note {i}"} for i in range(len(listed))])
+        targets = [{"noteId": note_ids[i], "targetPersonId": pid} for i, pid in enumerate(listed)]
+        targets += [{"noteId": note_ids[(i + 1) % len(note_ids)], "targetPersonId": pid}
+                    for i, pid in enumerate(listed) if i % 3 == 0]
+        await post_batches(session, base, "noteTargets", targets)
     return company_ids, person_ids
 
 
@@ -290,15 +310,20 @@ async def check_shapes(vingt: str, baseline: str, token: str, person_ids: list[s
             async with s.post(base + path, json=body, headers=headers) as r:
                 return r.status, await r.json(content_type=None)
 
+        async def patch(base: str, path: str, body: Any, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+            async with s.patch(base + path, json=body, headers=headers) as r:
+                return r.status, await r.json(content_type=None)
+
         # list: 60 records with their company embedded, and the same page from both
         vs, vl = await get(vingt, LIST_PATH, auth)
         bs, bl = await get(baseline, LIST_PATH)
         people = (vl.get("data") or {}).get("people") or []
         embedded = sum(1 for p in people if isinstance(p.get("company"), dict) and p["company"].get("id"))
-        checks.append(Check("vingt list: 200, 60 records, company embedded",
-                            vs == 200 and len(people) == 60 and embedded == 60,
-                            f"status {vs}, {len(people)} records, {embedded} with company, "
-                            f"totalCount {vl.get('totalCount')}"))
+        linked = sum(1 for p in people if p.get("noteTargets"))
+        checks.append(Check("vingt list: 200, 60 records, company embedded, noteTargets on some",
+                            vs == 200 and len(people) == 60 and embedded == 60 and linked >= LINKED_PEOPLE // 2,
+                            f"status {vs}, {len(people)} records, {embedded} with company, {linked} with "
+                            f"noteTargets, totalCount {vl.get('totalCount')}"))
         diff = first_difference(vl, bl) if bs == 200 else f"baseline status {bs}: {bl}"
         checks.append(Check("list JSON identical (Vingt vs baseline)", diff is None, diff or ""))
 
@@ -325,6 +350,35 @@ async def check_shapes(vingt: str, baseline: str, token: str, person_ids: list[s
         else:
             d = f"status Vingt {vs} / baseline {bs}: {vc if vs != 201 else bc}"
         checks.append(Check("create JSON identical (ignoring id, timestamps, position)", d is None, d or ""))
+
+        # update one: the same record after the same PATCH, apart from updatedAt
+        pid = person_ids[1]
+        vs, vu = await patch(vingt, f"/rest/people/{pid}", UPDATE_BODY, auth)
+        bs, bu = await patch(baseline, f"/rest/people/{pid}", UPDATE_BODY)
+        if vs == bs == 200:
+            a = {k: v for k, v in vu["data"]["updatePerson"].items() if k != "updatedAt"}
+            b = {k: v for k, v in bu["data"]["updatePerson"].items() if k != "updatedAt"}
+            d = first_difference({"data": {"updatePerson": a}}, {"data": {"updatePerson": b}})
+        else:
+            d = f"status Vingt {vs} / baseline {bs}: {vu if vs != 200 else bu}"
+        checks.append(Check("update JSON identical (ignoring updatedAt)", d is None, d or ""))
+
+        # update many: the same records (by id) after the same PATCH by filter
+        vs, vm = await patch(vingt, UPDATE_MANY_PATH, UPDATE_MANY_BODY, auth)
+        bs, bm = await patch(baseline, UPDATE_MANY_PATH, UPDATE_MANY_BODY)
+        if vs == bs == 200:
+            def records(body: Any) -> list[dict[str, Any]]:
+                out = [{k: v for k, v in r.items() if k != "updatedAt"} for r in body["data"]["updatePeople"]]
+                return sorted(out, key=lambda r: r["id"])
+            d = first_difference(records(vm), records(bm))
+            if d is None and len(records(vm)) != UPDATE_MANY:
+                d = f"{len(records(vm))} records updated, not {UPDATE_MANY}"
+            if d is None and list(vm["data"]) != list(bm["data"]):
+                d = "envelopes differ"
+        else:
+            d = f"status Vingt {vs} / baseline {bs}: {vm if vs != 200 else bm}"
+        checks.append(Check(f"update-many JSON identical on {UPDATE_MANY} records (ignoring updatedAt)",
+                            d is None, d or ""))
     return checks
 
 
@@ -393,9 +447,8 @@ def lua_script(sc: Scenario, token: str | None) -> str:
     lines = [LUA_COMMON]
     if token:
         lines.append(f'wrk.headers["Authorization"] = "Bearer {token}"')
-    if sc.method == "POST":
-        assert sc.body is not None
-        lines.append('wrk.method = "POST"')
+    if sc.body is not None:
+        lines.append(f'wrk.method = "{sc.method}"')
         lines.append('wrk.headers["Content-Type"] = "application/json"')
         lines.append(f"wrk.body = {lua_string(sc.body.decode())}")
     if sc.ids:
@@ -507,13 +560,13 @@ def median_result(results: list[Result]) -> Result:
 
 
 def table(rows: list[tuple[str, Result, Result]]) -> str:
-    head = (f"{'scenario':<8} | {'Vingt req/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'err':>4} | "
+    head = (f"{'scenario':<11} | {'Vingt req/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'err':>4} | "
             f"{'baseline req/s':>14} {'p50 ms':>8} {'p99 ms':>8} {'err':>4} | {'Vingt/baseline':>14}")
     lines = [head, "-" * len(head)]
     for name, v, b in rows:
         ratio = v.rps / b.rps if b.rps else float("nan")
         lines.append(
-            f"{name:<8} | {v.rps:>11.1f} {v.p50_ms:>8.2f} {v.p99_ms:>8.2f} {v.non_2xx + v.socket_errors:>4} | "
+            f"{name:<11} | {v.rps:>11.1f} {v.p50_ms:>8.2f} {v.p99_ms:>8.2f} {v.non_2xx + v.socket_errors:>4} | "
             f"{b.rps:>14.1f} {b.p50_ms:>8.2f} {b.p99_ms:>8.2f} {b.non_2xx + b.socket_errors:>4} | {ratio:>14.2f}"
         )
     return "\n".join(lines)
@@ -532,7 +585,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--loader", choices=("auto", "wrk", "aiohttp"), default="auto")
     p.add_argument("--companies", type=int, default=1000)
     p.add_argument("--people", type=int, default=10_000)
-    p.add_argument("--scenarios", default="list,read,create", help="comma-separated subset of list,read,create")
+    p.add_argument("--scenarios", default="list,read,create,update,update-many",
+                   help="comma-separated subset of list,read,create,update,update-many")
     p.add_argument("--pg", default=f"postgresql://postgres@{HOST}:5432",
                    help="PostgreSQL server (user@host:port, no database); must be on 127.0.0.1")
     p.add_argument("--output", type=Path, default=RESULTS / "latest.json")
@@ -604,6 +658,10 @@ def main() -> int:
             "list": Scenario("list", "GET", LIST_PATH),
             "read": Scenario("read", "GET", "/rest/people/", ids=read_ids),
             "create": Scenario("create", "POST", "/rest/people", body=json.dumps(CREATE_BODY).encode()),
+            "update": Scenario("update", "PATCH", "/rest/people/", body=json.dumps(UPDATE_BODY).encode(),
+                               ids=read_ids),
+            "update-many": Scenario("update-many", "PATCH", UPDATE_MANY_PATH,
+                                    body=json.dumps(UPDATE_MANY_BODY).encode()),
         }
         rows: list[tuple[str, Result, Result]] = []
         for name in scenario_names:
@@ -639,6 +697,8 @@ def main() -> int:
                 "companies": len(company_ids), "people": len(person_ids), "list_path": LIST_PATH,
                 "read": "GET /rest/people/<id>, cycling through every seeded person id",
                 "create_body": CREATE_BODY,
+                "update": f"PATCH /rest/people/<id> {json.dumps(UPDATE_BODY)}, cycling through every seeded id",
+                "update_many": f"PATCH {UPDATE_MANY_PATH} {json.dumps(UPDATE_MANY_BODY)} ({UPDATE_MANY} records)",
             },
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                         "platform": platform.platform(), "postgresql": pg_version},

@@ -65,12 +65,13 @@ async def _rest_once(request: Request) -> Response:
     principal = await request.app.state.registry.authenticate(request.headers.get("authorization"))
     path = request.path_params["path"]
     handler = records.handle
-    if path == "metadata" or path.startswith("metadata/"):
+    ddl = path == "metadata" or path.startswith("metadata/")
+    if ddl:
         handler = metadata.handle
         path = path[len("metadata/") :]
     if request.method == "GET":
         return await handler(request, principal, path)  # type: ignore[no-any-return]
-    return await idempotency.guarded(request, principal, lambda: handler(request, principal, path))
+    return await idempotency.guarded(request, principal, lambda: handler(request, principal, path), ddl=ddl)
 
 
 async def not_found(request: Request, exc: Exception) -> Response:

@@ -20,10 +20,11 @@ import pytest
 import sqlalchemy as sa
 from starlette.testclient import TestClient
 
-from conftest import Api, Workspace, assert_error, make_workspace
+from conftest import Api, Workspace, assert_error, make_workspace, pg_database
 from live_server import Server, together
 from vingt.db import system
 from vingt.db.database import open_database
+from vingt.db.migrate import upgrade
 from vingt.db.statements import execute, fetch
 from vingt.db.url import parse_database_url
 from vingt.rest import idempotency, records
@@ -88,6 +89,24 @@ def test_repeat_replays_the_first_response_and_writes_once(api: Api) -> None:
     same_response(first, second)
     assert replayed(second)
     assert count(api, m) == 1
+
+
+def test_a_metadata_change_is_replayed_and_made_once(api: Api) -> None:
+    """A metadata write and its completed key are one (schema-changing) transaction too."""
+    person = next(o for o in api.get("/rest/metadata/objects").json()["data"]["objects"] if o["nameSingular"] == "person")
+    name, k = f"f{marker()}", key()
+    body = {"objectMetadataId": person["id"], "name": name, "label": name, "type": "TEXT"}
+    first = api.post("/rest/metadata/fields", json=body, headers={KEY: k})
+    assert first.status_code == 201, first.text
+    second = api.post("/rest/metadata/fields", json=body, headers={KEY: k})
+    same_response(first, second)
+    assert replayed(second)
+    fields = api.get(f"/rest/metadata/objects/{person['id']}").json()["data"]["object"]["fields"]
+    assert [f["name"] for f in fields].count(name) == 1
+    # the new column is there: a record can be written and read with it
+    r = api.post("/rest/people", json={name: "x"})
+    assert r.status_code == 201, r.text
+    assert r.json()["data"]["createPerson"][name] == "x"
 
 
 def test_same_key_with_another_request_is_409(api: Api) -> None:
@@ -345,3 +364,114 @@ def test_concurrent_repeats_write_once(server: Server, database_url: str) -> Non
         assert len([r for r in created if not replayed(r)]) == 1
         with server.client(token) as c:
             assert count(c, m) == 1
+
+
+# ---- a crash between the write and its completed key -------------------------------------------------
+
+
+async def _catch_between_write_and_completion(
+    database_url: str, workspace_id: str, k: str, send: Any
+) -> tuple[Any, Any] | None:
+    """Send the write, lock its idempotency row as soon as it is claimed, and wait until the
+    server blocks on completing it (the write done, not committed): the test's connection
+    holding the lock, and the pending request. ``None`` when the write finished first."""
+    import asyncpg
+
+    conn = await asyncpg.connect(database_url)
+    pending = asyncio.ensure_future(asyncio.to_thread(send))
+    tx = conn.transaction()
+    await tx.start()
+    try:
+        while not pending.done():
+            if await conn.fetch(
+                'SELECT 1 FROM "idempotencyKey" WHERE "workspaceId" = $1 AND key = $2 AND "completedAt" IS NULL '
+                "FOR UPDATE SKIP LOCKED",
+                workspace_id, k,
+            ):
+                break
+        else:
+            raise LookupError
+        for _ in range(500):
+            # a server connection waiting for the row this connection holds
+            waiting = await conn.fetch(
+                "SELECT 1 FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+            )
+            if waiting:
+                return conn, pending
+            if pending.done():
+                raise LookupError
+            await asyncio.sleep(0.01)
+        raise LookupError
+    except LookupError:
+        await tx.rollback()
+        await conn.close()
+        await pending
+        return None
+
+
+@pytest.mark.e2e
+def test_kill_9_between_write_and_completion_cannot_write_twice(tmp_path: Path) -> None:
+    """The server dies (SIGKILL) with the write made and its idempotency key not yet completed:
+    the write is rolled back with it, so the retry that takes the claim over writes once.
+
+    On PostgreSQL, where a row lock taken from outside holds the server at that point (on
+    SQLite the write and the completion are the same transaction on one connection too, with
+    no way to stop the server between them from outside)."""
+    with pg_database("crash") as database_url:
+        upgrade(parse_database_url(database_url))
+        _kill_9_between_write_and_completion(database_url, tmp_path)
+
+
+def _kill_9_between_write_and_completion(database_url: str, tmp_path: Path) -> None:
+    ws = make_workspace(database_url, "Crash")
+    for attempt in range(10):
+        m, k = marker(), key()
+        batch = [{"city": m, "jobTitle": str(i)} for i in range(200)]
+        server = Server(database_url, tmp_path / f"crash-{attempt}.log")
+        client = server.client(ws.token)
+
+        def send(client: httpx.Client = client, batch: list[dict[str, str]] = batch, k: str = k) -> httpx.Response:
+            try:
+                return client.post("/rest/batch/people", json=batch, headers={KEY: k})
+            except httpx.HTTPError as exc:
+                return exc  # type: ignore[return-value]
+
+        async def crash(server: Server = server, k: str = k, send: Any = send) -> bool:
+            caught = await _catch_between_write_and_completion(database_url, ws.id, k, send)
+            if caught is None:
+                return False
+            conn, pending = caught
+            server.proc.kill()
+            server.proc.wait()
+            await conn.execute("ROLLBACK")  # releases the row: the dead server's transaction ends
+            await conn.close()
+            assert isinstance(await pending, httpx.HTTPError)
+            return True
+
+        try:
+            caught = asyncio.run(crash())
+        finally:
+            client.close()
+            server.stop()
+        if not caught:
+            continue
+        # the claim is left behind; once stale, a retry takes it over
+        t = system.idempotency_key
+        old = iso_ms(dt.datetime.now(dt.UTC) - dt.timedelta(seconds=idempotency.STALE_SECONDS + 5))
+        run_sql(database_url, sa.update(t).where(t.c.workspaceId == ws.id, t.c.key == k).values(createdAt=old))
+        again = Server(database_url, tmp_path / "again.log")
+        try:
+            with again.client(ws.token) as c:
+                assert count(c, m) == 0  # the write died with the server
+                retried = c.post("/rest/batch/people", json=batch, headers={KEY: k})
+                assert retried.status_code == 201, retried.text
+                assert not replayed(retried)
+                assert count(c, m) == 200
+                replay = c.post("/rest/batch/people", json=batch, headers={KEY: k})
+                same_response(retried, replay)
+                assert replayed(replay)
+                assert count(c, m) == 200
+        finally:
+            again.stop()
+        return
+    raise AssertionError("the write never stopped between its records and its completed key")

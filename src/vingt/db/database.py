@@ -10,6 +10,11 @@ another shape than the one it was written for (a metadata change by another proc
 SQLite runs inline on the event loop: its queries take tens of microseconds, far less than
 a thread hop. A transaction never awaits anything that suspends, so two transactions of one
 process cannot interleave on the shared connection; a lock guards the rare case anyway.
+
+A **unit of work** (``Database.unit()``) is one transaction that every ``transaction()``,
+``write()`` and ``fetch()`` of the same task joins until the unit ends: a write and what must
+commit with it (its events, the idempotency record of the request) are one transaction even
+when they are made by different layers. An exception leaving the unit rolls all of it back.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import orjson
@@ -67,6 +73,10 @@ class Connection:
         raise NotImplementedError
 
 
+# the unit of work of the running task: its database and the connection of its transaction
+_unit: ContextVar[tuple[Database, Connection] | None] = ContextVar("vingt_unit_of_work", default=None)
+
+
 class Database:
     kind: str
 
@@ -74,14 +84,55 @@ class Database:
 
     async def close(self) -> None: ...
 
+    def joined(self) -> Connection | None:
+        """The connection of the unit of work this task runs in, if any (on this database)."""
+        unit = _unit.get()
+        return unit[1] if unit is not None and unit[0] is self else None
+
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        raise NotImplementedError
+        """A read: in the task's unit of work if there is one, else in autocommit."""
+        conn = self.joined()
+        if conn is not None:
+            return await conn.fetch(sql, params)
+        return await self._fetch(sql, params)
 
     async def write(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        """One writing statement in its own transaction; the rows it returns (RETURNING)."""
+        """One writing statement in its own transaction (or the task's unit of work); the rows
+        it returns (RETURNING)."""
+        conn = self.joined()
+        if conn is not None:
+            return await conn.fetch(sql, params)
+        return await self._write(sql, params)
+
+    @asynccontextmanager
+    async def transaction(self, ddl: bool = False) -> AsyncIterator[Connection]:
+        """One transaction, or the task's unit of work when one is open (which then commits
+        or rolls back as a whole). ``ddl``: see the SQLite implementation."""
+        conn = self.joined()
+        if conn is not None:
+            yield conn
+            return
+        async with self._begin(ddl) as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def unit(self, ddl: bool = False) -> AsyncIterator[Connection]:
+        """Open a unit of work: one transaction that the task's later ``transaction()``,
+        ``write()`` and ``fetch()`` calls join until it ends."""
+        async with self.transaction(ddl) as conn:
+            token = _unit.set((self, conn))
+            try:
+                yield conn
+            finally:
+                _unit.reset(token)
+
+    async def _fetch(self, sql: str, params: Sequence[Any]) -> list[Row]:
         raise NotImplementedError
 
-    def transaction(self, ddl: bool = False) -> Any:
+    async def _write(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        raise NotImplementedError
+
+    def _begin(self, ddl: bool) -> Any:
         raise NotImplementedError
 
 
@@ -182,17 +233,17 @@ class SqliteDatabase(Database):
         assert self.conn is not None
         return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
-    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    async def _fetch(self, sql: str, params: Sequence[Any]) -> list[Row]:
         assert self.conn is not None
         return await SqliteConnection(self.conn).fetch(sql, params)
 
-    async def write(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    async def _write(self, sql: str, params: Sequence[Any]) -> list[Row]:
         assert self.conn is not None
         async with self._lock:
             return await SqliteConnection(self.conn).fetch(sql, params)
 
     @asynccontextmanager
-    async def transaction(self, ddl: bool = False) -> AsyncIterator[Connection]:
+    async def _begin(self, ddl: bool) -> AsyncIterator[Connection]:
         """One write transaction. ``ddl``: a schema change, run with foreign-key actions off
         (SQLite rebuilds tables by drop-and-rename, which must not cascade) and checked
         before commit."""
@@ -316,14 +367,14 @@ class PostgresDatabase(Database):
             await self.pool.close()
             self.pool = None
 
-    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    async def _fetch(self, sql: str, params: Sequence[Any]) -> list[Row]:
         return await _pg_call(self.pool.fetch(sql, *params))
 
-    async def write(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    async def _write(self, sql: str, params: Sequence[Any]) -> list[Row]:
         return await _pg_call(self.pool.fetch(sql, *params))
 
     @asynccontextmanager
-    async def transaction(self, ddl: bool = False) -> AsyncIterator[Connection]:
+    async def _begin(self, ddl: bool) -> AsyncIterator[Connection]:
         async with self.pool.acquire() as conn, conn.transaction():
             yield PgConnection(conn)
 

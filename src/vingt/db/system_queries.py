@@ -7,6 +7,7 @@ and fields. The callers decide the transaction (a ``Connection``) or read outsid
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,10 +51,16 @@ async def workspace_schema(
     db: Database | Connection, dialect: Dialect, workspace_id: str, *, lock: bool = False
 ) -> tuple[str, int] | None:
     """The workspace's (schema, metadata version); ``lock`` holds its row until the
-    transaction ends (PostgreSQL; SQLite serializes writers anyway)."""
+    transaction ends (PostgreSQL; SQLite serializes writers anyway).
+
+    The lock is ``FOR NO KEY UPDATE``: it serializes metadata changes, but not the foreign-key
+    checks (``FOR KEY SHARE``) of record writes inserting rows that point at the workspace
+    (their events). A ``FOR UPDATE`` here deadlocks with them: the write holds the record
+    table and waits for the workspace row, the metadata change holds the row and waits for
+    the table."""
     stmt = sa.select(_ws.c.databaseSchema, _ws.c.metadataVersion).where(_ws.c.id == workspace_id)
     if lock and dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(key_share=True)
     rows = await fetch(db, dialect, stmt)
     return (str(rows[0][0]), int(rows[0][1])) if rows else None
 
@@ -162,3 +169,42 @@ async def load_metadata_rows(
         [dict(zip(ocols, r, strict=True)) for r in obj_rows],
         [dict(zip(fcols, r, strict=True)) for r in field_rows],
     )
+
+
+# ---- the event outbox -------------------------------------------------------------------------
+
+EVENT_COLUMNS = (
+    "id", "workspaceId", "objectMetadataId", "objectName", "recordId", "action",
+    "before", "after", "updatedFields", "apiKeyId", "actor", "createdAt",
+)
+_event_sql: dict[str, str] = {}
+
+
+def _insert_event_sql(dialect: Dialect) -> str:
+    sql = _event_sql.get(dialect.name)
+    if sql is None:
+        stmt = sa.insert(system.event).values({c: sa.bindparam(c) for c in EVENT_COLUMNS})
+        compiled = stmt.compile(dialect=dialect.sa_dialect)
+        assert tuple(getattr(compiled, "positiontup", None) or ()) == EVENT_COLUMNS
+        sql = _event_sql[dialect.name] = str(compiled)
+    return sql
+
+
+async def insert_events(conn: Connection, dialect: Dialect, rows: list[Sequence[Any]]) -> None:
+    """Append event rows (values in ``EVENT_COLUMNS`` order), all in one statement."""
+    if not rows:
+        return
+    sql = _insert_event_sql(dialect)
+    if len(rows) == 1:
+        await conn.execute(sql, rows[0])
+    else:
+        await conn.executemany(sql, rows)
+
+
+async def load_events(db: Database | Connection, dialect: Dialect, workspace_id: str) -> list[dict[str, Any]]:
+    """A workspace's events in the order they were written (``seq``)."""
+    ev = system.event
+    rows = await fetch(
+        db, dialect, sa.select(*[ev.c[c] for c in EVENT_COLUMNS]).where(ev.c.workspaceId == workspace_id).order_by(ev.c.seq)
+    )
+    return [dict(zip(EVENT_COLUMNS, r, strict=True)) for r in rows]

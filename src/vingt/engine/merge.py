@@ -70,6 +70,7 @@ import sqlalchemy as sa
 
 from vingt.db.database import Connection, DataError, IntegrityViolation
 from vingt.engine import compile as sqlc
+from vingt.engine.changes import Change, changes
 from vingt.engine.duplicates import require_criteria
 from vingt.engine.planner import parse_timestamp, plan_selection, readable_fields
 from vingt.engine.records import Engine
@@ -139,11 +140,12 @@ async def merge(
         return orjson.dumps(preview).decode()
     losers = [i for i in ids if i != priority_id]
     now = _now()
-    async with engine.db.transaction() as conn:
+    async with engine.db.unit() as conn:
         if engine.dialect.name == "postgresql":
             await _lock(engine, conn, obj, ids)
         full = plan_selection(catalog, obj, 0, None)
-        records = _loaded(obj, ids, await engine._read_ids(conn, obj, ids, full))
+        raw = await engine._read_ids(conn, obj, ids, full)
+        records = _loaded(obj, ids, raw)
         inp = RecordInput()
         inp.columns = to_columns(obj, merge_values(obj, records, priority_id, dry_run=False))
         for col in _self_join_columns(obj):
@@ -151,7 +153,7 @@ async def merge(
             if inp.columns.get(col) in losers:
                 inp.columns[col] = priority_id
         try:
-            await _repoint(engine, conn, obj, losers, priority_id)
+            repointed = await _repoint(engine, conn, obj, losers, priority_id)
             destroyed = await _destroy(engine, conn, obj, losers)
             if destroyed != len(losers):
                 raise ApiError(
@@ -166,7 +168,17 @@ async def merge(
             raise ApiError(
                 "RECORD_NOT_FOUND", "Record not found", {"object": obj.name_singular, "id": priority_id}
             )
-        return (await engine._read_ids(conn, obj, [priority_id], selection))[0]
+        result = (await engine._read_ids(conn, obj, [priority_id], selection))[0]
+        whole = selection.fields is None and not selection.relations
+        before = dict(zip(ids, raw, strict=True))
+        done = [Change("destroyed", rid, before[rid], None) for rid in losers]
+        done += await engine._completed(conn, obj, updated, result if whole else None)
+        for target, changed in repointed:
+            if target is obj:
+                changed = [c for c in changed if c.record_id not in losers]  # destroyed anyway
+            await engine._record(conn, target, changed)
+        await engine._record(conn, obj, done)
+        return result
 
 
 def _loaded(obj: ObjectMeta, ids: list[str], raw: list[str]) -> list[dict[str, Any]]:
@@ -481,13 +493,25 @@ async def _lock(engine: Engine, conn: Connection, obj: ObjectMeta, ids: list[str
 
 async def _repoint(
     engine: Engine, conn: Connection, obj: ObjectMeta, losers: list[str], survivor: str
-) -> None:
+) -> list[tuple[ObjectMeta, list[Change]]]:
+    """Point every record that points at a loser to the survivor; the changes, by object.
+    Per join column: one read of the records pointing at a loser, and only when there are
+    some, the update and a read of them after it."""
     dialect = engine.dialect
     from_ids = dialect.adapt_list(Storage.UUID, losers)
     to_id = dialect.adapt(Storage.UUID, survivor)
+    out: list[tuple[ObjectMeta, list[Change]]] = []
     for object_name, column in pointing_columns(engine.catalog, obj):
+        target = engine.catalog.object(object_name)
+        whole = plan_selection(engine.catalog, target, 0, None)
+        before = await engine._records_pointing(conn, target, column, losers, whole)
+        if not before:
+            continue
         compiled = _compile_repoint(engine.catalog, dialect, object_name, column)
         await conn.execute(compiled.sql, compiled.params([to_id, from_ids]))
+        ids = list(before)
+        out.append((target, changes("updated", ids, before, await engine._snapshot(conn, target, ids))))
+    return out
 
 
 async def _destroy(engine: Engine, conn: Connection, obj: ObjectMeta, losers: list[str]) -> int:

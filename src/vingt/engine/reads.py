@@ -182,5 +182,17 @@ class Reads:
         rows = await target.fetch(compiled.sql, self._params(compiled, b))
         return {str(r[0]): r[1] for r in rows}
 
+    async def _records_pointing(
+        self, target: Connection, obj: ObjectMeta, column: str, ids: list[str], selection: Selection
+    ) -> dict[str, str]:
+        """Record id → its JSON, for the records (soft-deleted included) whose join column
+        ``column`` holds one of ``ids``, in one read."""
+        b = Bindings()
+        where = Pred(column, Storage.UUID, "in", b.add(ids, Storage.UUID, many=True))
+        plan = ReadPlan(obj.name_singular, where, True, (Sort("id", "AscNullsFirst"),), selection)
+        compiled = sqlc.compile_read(self.catalog, self.dialect, plan)
+        rows = await target.fetch(compiled.sql, self._params(compiled, b))
+        return {str(r[0]): r[1] for r in rows}
+
     def _params(self, compiled: sqlc.Compiled, b: Bindings) -> list[Any]:
         return compiled.params(b.adapted(self.dialect))

@@ -26,6 +26,7 @@ class Actor:
     source: str = "API"
     name: str = ""
     workspace_member_id: str | None = None
+    api_key_id: str | None = None  # the API key the request authenticated with
 
 
 class Engine(Writes):

@@ -1,5 +1,6 @@
 """Record writes: create and upsert, update, soft delete, destroy and restore, each in one
-transaction that reads its result back inside it."""
+unit of work (``Database.unit``) that writes the records, their events (``engine.events``) and
+reads the result back; a write that fails leaves neither records nor events."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import orjson
 
 from vingt.db.database import Connection, DataError, IntegrityViolation
 from vingt.engine import compile as sqlc
+from vingt.engine import events
 from vingt.engine.changes import Change, changes
 from vingt.engine.ir import Filter
 from vingt.engine.planner import include_deleted, plan_filter, plan_selection
@@ -61,32 +63,39 @@ class Writes(Reads, Preconditions):
     ) -> Tagged:
         """Create (or upsert) one record, with its ETag."""
         if not upsert and match is None:
-            # one statement is its own transaction: insert, then read the record back
+            # insert (rendering the record in the same statement at depth 0), then its event
             selection = plan_selection(self.catalog, obj, depth, fields)
             inp = coerce_record(obj, payload, creating=True)
-            if not selection.relations:
-                return await self._insert_one_returning(obj, inp, selection)
-            record_id = await self._insert_one(obj, inp)
-            tagged = await self._read_one_tagged(obj, record_id, selection)
-            assert tagged is not None
+            async with self.db.unit() as conn:
+                if not selection.relations:
+                    record_id, rows = await self._write_one(conn, obj, inp, selection)
+                    tagged: Tagged | None = Tagged(rows[0][1], etag(record_id, rows[0][2]))
+                else:
+                    record_id, _rows = await self._write_one(conn, obj, inp, None)
+                    tagged = await self._read_one_tagged(obj, record_id, selection)
+                assert tagged is not None
+                after = tagged.record if _whole(selection) else None
+                await self._record(conn, obj, await self._created(conn, obj, [record_id], after))
             return tagged
         selection, strip = self._tagged_selection(obj, depth, fields)
         ids, records = await self._create(obj, [payload], upsert, match, selection)
         return _tagged(ids[0], records[0], strip)
 
-    async def _insert_one(self, obj: ObjectMeta, inp: RecordInput) -> str:
-        """Insert one record in a single statement (its position, when absent, computed in
-        it); return its id."""
-        record_id, _rows = await self._write_one(obj, inp, None)
-        return record_id
+    async def _record(self, conn: Connection, obj: ObjectMeta, done: list[Change]) -> None:
+        """Write the events of ``done`` in the write's transaction."""
+        await events.record(conn, self.dialect, self.catalog, obj, done, self.actor, _now())
 
-    async def _insert_one_returning(self, obj: ObjectMeta, inp: RecordInput, selection: Selection) -> Tagged:
-        """Insert one record and render it (depth 0) in the same statement."""
-        record_id, rows = await self._write_one(obj, inp, selection)
-        return Tagged(rows[0][1], etag(record_id, rows[0][2]))
+    async def _created(
+        self, conn: Connection, obj: ObjectMeta, ids: list[str], after: str | None = None
+    ) -> list[Change]:
+        """The changes of records just inserted; ``after``: the one record's JSON when the
+        write already rendered it whole."""
+        if after is not None and len(ids) == 1:
+            return [Change("created", ids[0], None, after)]
+        return changes("created", ids, {}, await self._snapshot(conn, obj, ids))
 
     async def _write_one(
-        self, obj: ObjectMeta, inp: RecordInput, returning: Selection | None
+        self, conn: Connection, obj: ObjectMeta, inp: RecordInput, returning: Selection | None
     ) -> tuple[str, list[Any]]:
         pos = obj.field("position")
         position = None
@@ -95,7 +104,7 @@ class Writes(Reads, Preconditions):
         row = self._insert_row(obj, inp, _now())
         compiled, names = sqlc.compile_insert(self.catalog, self.dialect, obj.name_singular, position, returning)
         try:
-            rows = await self.db.write(compiled.sql, self._row_params(obj, compiled, names, row))
+            rows = await conn.fetch(compiled.sql, self._row_params(obj, compiled, names, row))
         except IntegrityViolation as exc:
             raise self._integrity_error(obj, exc) from exc
         except DataError as exc:
@@ -120,19 +129,22 @@ class Writes(Reads, Preconditions):
             )
         inputs = [coerce_record(obj, p, creating=True, index=i if len(payloads) > 1 else None) for i, p in enumerate(payloads)]
         now = _now()
-        async with self.db.transaction() as conn:
+        async with self.db.unit() as conn:
             try:
-                ids = await self._insert_or_upsert(conn, obj, inputs, upsert, now, match_columns)
+                ids, done = await self._insert_or_upsert(conn, obj, inputs, upsert, now, match_columns)
             except IntegrityViolation as exc:
                 raise self._integrity_error(obj, exc) from exc
             except DataError as exc:
                 raise ApiError("VALIDATION_ERROR", f"invalid value: {exc}", {}) from exc
+            await self._record(conn, obj, done)
             return ids, await self._read_ids(conn, obj, ids, selection)
 
     async def _insert_or_upsert(
         self, conn: Connection, obj: ObjectMeta, inputs: list[RecordInput], upsert: bool, now: dt.datetime,
         match_columns: list[str] | None = None,
-    ) -> list[str]:
+    ) -> tuple[list[str], list[Change]]:
+        """Insert the inputs (with ``upsert``, update those matching a record): the ids in
+        input order, and the changes (created or updated) in input order."""
         ids: list[str | None] = [i.columns.get("id") for i in inputs]
         seen: set[str] = set()
         for rid in ids:
@@ -141,6 +153,7 @@ class Writes(Reads, Preconditions):
                     raise ApiError("RECORD_ALREADY_EXISTS", f"Record {rid} appears twice in the batch", {"id": rid})
                 seen.add(rid)
         to_insert = list(range(len(inputs)))
+        updated: dict[str, Change] = {}
         if upsert:
             matches = await self._match_existing(conn, obj, inputs, match_columns)
             to_insert = [i for i in range(len(inputs)) if matches[i] is None]
@@ -149,7 +162,8 @@ class Writes(Reads, Preconditions):
                 if existing is not None:
                     updates.append((existing, inputs[i]))
                     ids[i] = existing
-            await self._update_rows(conn, obj, updates, now, restore=True)
+            updated = {c.record_id: c for c in await self._update_rows(conn, obj, updates, now, restore=True)}
+        created: dict[str, Change] = {}
         if to_insert:
             await self._assign_positions(conn, obj, [inputs[i] for i in to_insert])
             compiled, names = sqlc.compile_insert(self.catalog, self.dialect, obj.name_singular)
@@ -162,7 +176,11 @@ class Writes(Reads, Preconditions):
                 await conn.execute(compiled.sql, rows[0])
             else:
                 await conn.executemany(compiled.sql, rows)
-        return [i for i in ids if i is not None]
+            inserted = [str(ids[i]) for i in to_insert]
+            created = {c.record_id: c for c in await self._created(conn, obj, inserted)}
+        out = [i for i in ids if i is not None]
+        done = [c for rid in out if (c := created.get(rid) or updated.get(rid)) is not None]
+        return out, done
 
     def _row_params(self, obj: ObjectMeta, compiled: sqlc.Compiled, names: tuple[str, ...], row: dict[str, Any]) -> list[Any]:
         storages = self._storages(obj)
@@ -303,9 +321,11 @@ class Writes(Reads, Preconditions):
     async def _update_columns(
         self, conn: Connection, obj: ObjectMeta, record_id: str, inp: RecordInput, now: dt.datetime, *, restore: bool = False,
         live_only: bool = False, expected: Any = None,
-    ) -> int:
+    ) -> list[Change]:
         """Write ``inp`` to one record; ``updatedAt`` moves to the next stamp (``compile._next_stamp``).
-        ``expected``: the ``updatedAt`` the record must still have (``If-Match``)."""
+        ``expected``: the ``updatedAt`` the record must still have (``If-Match``). The change
+        (none when no record was written), its ``after`` left for the caller to fill when it
+        reads the record back anyway (``None`` here)."""
         cols = self._update_values(obj, inp, restore)
         if inp.position_hint is not None:
             await self._assign_positions(conn, obj, [inp])
@@ -313,8 +333,9 @@ class Writes(Reads, Preconditions):
         names = tuple(sorted(cols))
         storages = self._storages(obj)
         values = [self.dialect.adapt(storages[n], cols[n]) for n in names]
+        before = await self._snapshot(conn, obj, [record_id])
         rows = await self._touch(conn, obj, record_id, names, values, now, live_only=live_only, expected=expected)
-        return len(rows)
+        return [Change("updated", record_id, before.get(record_id), None) for _row in rows[:1]]
 
     async def _touch(
         self, conn: Connection, obj: ObjectMeta, record_id: str, names: tuple[str, ...], values: list[Any],
@@ -419,20 +440,31 @@ class Writes(Reads, Preconditions):
         strip: bool = False,
     ) -> Tagged:
         inp = coerce_record(obj, payload, creating=False)
-        async with self.db.transaction() as conn:
+        async with self.db.unit() as conn:
             expected = await self._expect(conn, obj, record_id, if_match, live_only=True)
             try:
-                count = await self._update_columns(
+                done = await self._update_columns(
                     conn, obj, record_id, inp, _now(), live_only=True, expected=expected
                 )
             except IntegrityViolation as exc:
                 raise self._integrity_error(obj, exc) from exc
-            if count == 0:
+            if not done:
                 if expected is not None:
                     raise await self._lost_race(conn, obj, record_id, True)
                 raise _not_found(obj, record_id)
             record = (await self._read_ids(conn, obj, [record_id], selection))[0]
+            await self._record(conn, obj, await self._completed(conn, obj, done, record if _whole(selection) else None))
         return _tagged(record_id, record, strip)
+
+    async def _completed(
+        self, conn: Connection, obj: ObjectMeta, done: list[Change], after: str | None
+    ) -> list[Change]:
+        """``done`` with each record's JSON after the write: ``after`` (one record, already
+        read back whole), else read now."""
+        if after is not None and len(done) == 1:
+            return [Change(done[0].action, done[0].record_id, done[0].before, after)]
+        now = await self._snapshot(conn, obj, [c.record_id for c in done])
+        return [Change(c.action, c.record_id, c.before, now.get(c.record_id)) for c in done]
 
     async def update_many(
         self, obj: ObjectMeta, filter_: Filter | None, payload: Any, depth: int, fields: tuple[str, ...] | None
@@ -440,12 +472,13 @@ class Writes(Reads, Preconditions):
         inp = coerce_record(obj, payload, creating=False)
         selection = plan_selection(self.catalog, obj, depth, fields)
         now = _now()
-        async with self.db.transaction() as conn:
+        async with self.db.unit() as conn:
             ids = await self._ids(conn, obj, filter_)
             try:
-                await self._update_ids(conn, obj, ids, inp, now)
+                done = await self._update_ids(conn, obj, ids, inp, now)
             except IntegrityViolation as exc:
                 raise self._integrity_error(obj, exc) from exc
+            await self._record(conn, obj, done)
             return await self._read_ids(conn, obj, ids, selection, include_deleted=include_deleted(filter_))
 
     async def _ids(self, conn: Connection, obj: ObjectMeta, filter_: Filter | None, only_deleted: bool = False) -> list[str]:
@@ -472,20 +505,20 @@ class Writes(Reads, Preconditions):
     ) -> tuple[str, str | None]:
         """Soft-delete or destroy one record: its id, and the ETag of the soft-deleted
         version (``None`` once destroyed)."""
-        async with self.db.transaction() as conn:
+        async with self.db.unit() as conn:
             expected = await self._expect(conn, obj, record_id, if_match, live_only=soft)
             tag = None
             if soft:
-                stamps = await self._soft_delete_stamps(conn, obj, [record_id], expected)
-                done = list(stamps)
-                if stamps:
-                    tag = etag(record_id, stamps[record_id])
+                done = await self._soft_delete(conn, obj, [record_id], expected)
+                if done:
+                    tag = etag(record_id, orjson.loads(done[0].after or "{}")["updatedAt"])
             else:
-                done = [c.record_id for c in await self._destroy(conn, obj, [record_id], expected)]
+                done = await self._destroy(conn, obj, [record_id], expected)
             if not done:
                 if expected is not None:
                     raise await self._lost_race(conn, obj, record_id, soft)
                 raise _not_found(obj, record_id)
+            await self._record(conn, obj, done)
         return record_id, tag
 
     async def delete_many(self, obj: ObjectMeta, filter_: Filter | None, soft: bool) -> list[str]:
@@ -497,18 +530,20 @@ class Writes(Reads, Preconditions):
                 "accidental deletion of all records.",
                 {"parameter": "filter"},
             )
-        async with self.db.transaction() as conn:
+        async with self.db.unit() as conn:
             ids = await self._ids(conn, obj, filter_)
-            if soft:
-                return [c.record_id for c in await self._soft_delete(conn, obj, ids)]
-            return [c.record_id for c in await self._destroy(conn, obj, ids)]
+            done = await (self._soft_delete(conn, obj, ids) if soft else self._destroy(conn, obj, ids))
+            await self._record(conn, obj, done)
+            return [c.record_id for c in done]
 
-    async def _soft_delete(self, conn: Connection, obj: ObjectMeta, ids: list[str]) -> list[Change]:
+    async def _soft_delete(
+        self, conn: Connection, obj: ObjectMeta, ids: list[str], expected: Any = None
+    ) -> list[Change]:
         """Soft-delete live records in one statement; their changes."""
         if not ids:
             return []
         before = await self._snapshot(conn, obj, ids)
-        stamps = await self._soft_delete_stamps(conn, obj, ids)
+        stamps = await self._soft_delete_stamps(conn, obj, ids, expected)
         touched = [rid for rid in ids if rid in stamps]
         return changes("deleted", touched, before, await self._snapshot(conn, obj, touched))
 
@@ -562,9 +597,10 @@ class Writes(Reads, Preconditions):
     async def _restore_one(
         self, obj: ObjectMeta, record_id: str, selection: Selection, if_match: tuple[str, ...] | None, strip: bool = False
     ) -> Tagged:
-        async with self.db.transaction() as conn:
+        async with self.db.unit() as conn:
             expected = await self._expect(conn, obj, record_id, if_match, live_only=False)
-            restored = [c.record_id for c in await self._restore(conn, obj, [record_id], expected)]
+            restored = await self._restore(conn, obj, [record_id], expected)
+            await self._record(conn, obj, restored)
             if not restored and expected is not None:
                 # a live record is restored as it is, unless it changed since the check
                 current = await self._current(conn, obj, record_id, False)
@@ -579,9 +615,9 @@ class Writes(Reads, Preconditions):
         self, obj: ObjectMeta, filter_: Filter | None, depth: int, fields: tuple[str, ...] | None
     ) -> list[str]:
         selection = plan_selection(self.catalog, obj, depth, fields)
-        async with self.db.transaction() as conn:
+        async with self.db.unit() as conn:
             ids = await self._ids(conn, obj, filter_, only_deleted=True)
-            await self._restore(conn, obj, ids)
+            await self._record(conn, obj, await self._restore(conn, obj, ids))
             return await self._read_ids(conn, obj, ids, selection)
 
     async def _restore(self, conn: Connection, obj: ObjectMeta, ids: list[str], expected: Any = None) -> list[Change]:
@@ -631,6 +667,11 @@ def _column_path(obj: ObjectMeta, column: str | None) -> str | None:
             if c.name == column:
                 return f"{f.name}.{c.sub.name}" if c.sub is not None else f.name
     return column
+
+
+def _whole(selection: Selection) -> bool:
+    """A selection that renders a record as its event carries it (every field, depth 0)."""
+    return selection.fields is None and not selection.relations
 
 
 def _copy_input(inp: RecordInput) -> RecordInput:

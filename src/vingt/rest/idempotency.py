@@ -12,9 +12,13 @@ once per (workspace, key) within 24 hours:
    for it to complete and replay it, then 409 ``IDEMPOTENCY_KEY_IN_PROGRESS``. A claim older
    than ``STALE_SECONDS`` (its process died) is taken over; a row older than ``TTL`` is
    ignored (deleted and claimed afresh).
-3. the winner runs the write, then stores status, body and headers, whatever the outcome
-   below 500 (a 4xx is replayed like a success); on a 5xx, 408, 429 or an exception the
-   claim is released so that a retry runs the write again.
+3. the winner runs the write in a unit of work (``Database.unit``) and stores status, body
+   and headers **in the write's transaction**: the write and its completed key commit
+   together or not at all, so a crash at any point cannot let a retry write twice (a
+   crash before the commit leaves the bare claim, which a retry takes over once stale). A
+   refused write (a 4xx) rolls back, and its response is then stored on its own, to be
+   replayed like a success; on a 5xx, 408, 429 or an exception the claim is released so
+   that a retry runs the write again.
 
 The request hash covers the method, the path, the raw query string and the body bytes.
 """
@@ -86,8 +90,11 @@ def request_hash(method: str, path: str, query: bytes, body: bytes) -> str:
     return h.hexdigest()
 
 
-async def guarded(request: Request, principal: Principal, call: Callable[[], Awaitable[Response]]) -> Response:
-    """Run a write once per (workspace, key, request); replay the stored response otherwise."""
+async def guarded(
+    request: Request, principal: Principal, call: Callable[[], Awaitable[Response]], *, ddl: bool = False
+) -> Response:
+    """Run a write once per (workspace, key, request); replay the stored response otherwise.
+    ``ddl``: the write changes tables (a metadata change), see ``Database.transaction``."""
     if request.method not in METHODS:
         return await call()
     values = request.headers.getlist(HEADER)
@@ -96,29 +103,34 @@ async def guarded(request: Request, principal: Principal, call: Callable[[], Awa
     key = validate_key(values)
     body = await read_bytes(request, request.app.state.settings.max_body_bytes)
     digest = request_hash(request.method, request.url.path, request.scope.get("query_string", b""), body)
-    store = IdempotencyStore(request.app.state.db, request.app.state.dialect)
+    db = request.app.state.db
+    store = IdempotencyStore(db, request.app.state.dialect)
     outcome = await _claim(store, principal.workspace_id, key, digest)
     if isinstance(outcome, Response):
         return outcome
     claim = outcome
+    stored = False
     try:
-        try:
-            response = await call()
-        except DataError as exc:  # as app.rest_endpoint renders it
-            raise ApiError("VALIDATION_ERROR", f"The database refused a value: {exc}", {}) from exc
+        async with db.unit(ddl=ddl):
+            try:
+                response = await call()
+            except DataError as exc:  # as app.rest_endpoint renders it
+                raise ApiError("VALIDATION_ERROR", f"The database refused a value: {exc}", {}) from exc
+            stored = await _store(store, claim, response)  # joins the write's transaction
     except ApiError as exc:
+        # the write rolled back: nothing to protect but the answer
         if exc.status >= 500 or exc.status in TRANSIENT:
             await _release(store, claim)
             raise
         response = Response(exc.render(), status_code=exc.status, media_type="application/json", headers=exc.headers)
+        if not await _store_alone(store, claim, response):
+            await _release(store, claim)
     except BaseException:
         await _release(store, claim)
         raise
-    body_bytes = getattr(response, "body", None)
-    if response.status_code >= 500 or response.status_code in TRANSIENT or not isinstance(body_bytes, bytes):
-        await _release(store, claim)
-        return response
-    await _complete(store, claim, response.status_code, body_bytes, response.raw_headers)
+    else:
+        if not stored:
+            await _release(store, claim)
     await _cleanup(store)
     return response
 
@@ -180,23 +192,41 @@ def _replay(status: int, body: str, headers: str) -> Response:
     return response
 
 
-async def _complete(
-    store: IdempotencyStore, claim: Claim, status: int, body: bytes, raw_headers: list[tuple[bytes, bytes]]
-) -> None:
+def _storable(response: Response) -> tuple[str, str] | None:
+    """The body and headers to store of a response that is replayed to a retry, else
+    ``None`` (a 5xx, 408 or 429, a streamed or non-text body)."""
+    body = getattr(response, "body", None)
+    if response.status_code >= 500 or response.status_code in TRANSIENT or not isinstance(body, bytes):
+        return None
     try:
         text = body.decode()
     except UnicodeDecodeError:
-        await _release(store, claim)
-        return
+        return None
     headers = [
         (k.decode("latin-1"), v.decode("latin-1"))
-        for k, v in raw_headers
+        for k, v in response.raw_headers
         if k.decode("latin-1").lower() not in UNSTORED_HEADERS and not k.lower().startswith(b"x-ratelimit-")
     ]
+    return text, orjson.dumps(headers).decode()
+
+
+async def _store(store: IdempotencyStore, claim: Claim, response: Response) -> bool:
+    """Complete the claim with ``response`` (in the transaction of the write, when called in
+    its unit of work): True when stored."""
+    storable = _storable(response)
+    if storable is None:
+        return False
+    await store.complete(claim, response.status_code, storable[0], storable[1], iso_ms(_now()))
+    return True
+
+
+async def _store_alone(store: IdempotencyStore, claim: Claim, response: Response) -> bool:
+    """``_store`` in a transaction of its own, for a refused write; a failure is logged."""
     try:
-        await store.complete(claim, status, text, orjson.dumps(headers).decode(), iso_ms(_now()))
+        return await _store(store, claim, response)
     except Exception:
         log.exception("could not store the response of idempotency key %r", claim.key)
+        return False
 
 
 async def _release(store: IdempotencyStore, claim: Claim) -> None:

@@ -153,7 +153,7 @@ async def handle(request: Request, principal: Principal, path: str) -> Response:
     obj = object_by_plural(catalog, segments[0])
     db = request.app.state.db
     engine = Engine(
-        db, request.app.state.dialect, catalog, Actor("API", principal.key_name),
+        db, request.app.state.dialect, catalog, Actor("API", principal.key_name, api_key_id=principal.key_id),
         settings.mutation_maximum_affected_records,
     )
     record_id = None

@@ -1,0 +1,61 @@
+"""Events: the outbox rows of a write's record changes, written in the write's transaction.
+
+One row per record changed (``engine.changes.Change``): a stable event id, the workspace, the
+object, the record, the action (``created``, ``updated``, ``deleted``, ``destroyed``,
+``restored``; an upsert is resolved to ``created`` or ``updated``), the record's JSON before
+and after, the fields whose value changed, and who wrote. ``updatedFields`` follows Twenty's
+``objectRecordChangedValues``: every key whose value differs, except ``updatedAt`` and the
+relation fields (which have their own join-column key).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from vingt.db.database import Connection
+from vingt.db.system_queries import insert_events
+from vingt.engine.changes import Change
+from vingt.metadata.model import Catalog, ObjectMeta
+from vingt.sql.dialect import Dialect, iso_ms
+
+SKIPPED = frozenset({"updatedAt", "searchVector"})
+
+
+def updated_fields(obj: ObjectMeta, before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """The fields whose value differs between two renderings of a record."""
+    relations = {f.name for f in obj.fields if f.is_relation}
+    return [
+        k for k, v in after.items()
+        if k not in SKIPPED and k not in relations and before.get(k) != v
+    ]
+
+
+def event_rows(
+    catalog: Catalog, obj: ObjectMeta, changes: list[Change], actor: Any, now: dt.datetime
+) -> list[Sequence[Any]]:
+    """The outbox rows of ``changes`` (values in ``system_queries.EVENT_COLUMNS`` order)."""
+    stamp = iso_ms(now)
+    who = orjson.dumps({"source": actor.source, "apiKeyId": actor.api_key_id, "name": actor.name}).decode()
+    rows: list[Sequence[Any]] = []
+    for c in changes:
+        fields = None
+        if c.before is not None and c.after is not None:
+            fields = orjson.dumps(updated_fields(obj, orjson.loads(c.before), orjson.loads(c.after))).decode()
+        rows.append((
+            str(uuid.uuid4()), catalog.workspace_id, obj.id, obj.name_singular, c.record_id, c.action,
+            c.before, c.after, fields, actor.api_key_id, who, stamp,
+        ))
+    return rows
+
+
+async def record(
+    conn: Connection, dialect: Dialect, catalog: Catalog, obj: ObjectMeta, changes: list[Change], actor: Any,
+    now: dt.datetime,
+) -> None:
+    """Write the events of ``changes`` on the write's connection (one statement)."""
+    await insert_events(conn, dialect, event_rows(catalog, obj, changes, actor, now))
