@@ -79,9 +79,12 @@ CREATE_BODY = {
     "city": "Benchville",  # not the listed city: creates never change the list scenario's page
 }
 UPDATE_BODY = {"jobTitle": "Updated"}
-# update-many: PATCH by filter of the UPDATE_MANY people seeded in their own city
+# update-many: PATCH by filter of the UPDATE_MANY people seeded in one city of UPDATE_GROUPS
+# (Updateville-0, …); each request picks the next city, so that concurrent requests rarely
+# update the same rows (they would wait for each other's row locks, in both servers)
 UPDATE_MANY = 20
-UPDATE_CITY = "Updateville"
+UPDATE_GROUPS = 128
+UPDATE_CITY = "Updateville-"
 UPDATE_MANY_PATH = "/rest/people?filter=" + quote(f"city[eq]:{UPDATE_CITY}", safe="")
 UPDATE_MANY_BODY = {"jobTitle": "Bulk updated"}
 # notes linked (noteTargets) to people of the listed page, so that the list's embedded
@@ -250,8 +253,8 @@ async def seed(base: str, token: str, companies: int, people: int) -> tuple[list
     async with aiohttp.ClientSession(headers=headers, timeout=timeout) as session:
         company_ids = await post_batches(session, base, "companies", company_payloads(companies, rng))
         person_ids = await post_batches(session, base, "people", person_payloads(people, company_ids, rng))
-        bulk = [{"name": {"firstName": f"Bulk{i}", "lastName": "Update"}, "city": UPDATE_CITY, "jobTitle": "Seeded"}
-                for i in range(UPDATE_MANY)]
+        bulk = [{"name": {"firstName": f"Bulk{i}", "lastName": "Update"}, "city": f"{UPDATE_CITY}{g}",
+                 "jobTitle": "Seeded"} for g in range(UPDATE_GROUPS) for i in range(UPDATE_MANY)]
         await post_batches(session, base, "people", bulk)
         # notes on some people of the listed page: one or two noteTargets each
         async with session.get(base + LIST_PATH) as resp:
@@ -364,8 +367,8 @@ async def check_shapes(vingt: str, baseline: str, token: str, person_ids: list[s
         checks.append(Check("update JSON identical (ignoring updatedAt)", d is None, d or ""))
 
         # update many: the same records (by id) after the same PATCH by filter
-        vs, vm = await patch(vingt, UPDATE_MANY_PATH, UPDATE_MANY_BODY, auth)
-        bs, bm = await patch(baseline, UPDATE_MANY_PATH, UPDATE_MANY_BODY)
+        vs, vm = await patch(vingt, UPDATE_MANY_PATH + "0", UPDATE_MANY_BODY, auth)
+        bs, bm = await patch(baseline, UPDATE_MANY_PATH + "0", UPDATE_MANY_BODY)
         if vs == bs == 200:
             def records(body: Any) -> list[dict[str, Any]]:
                 out = [{k: v for k, v in r.items() if k != "updatedAt"} for r in body["data"]["updatePeople"]]
@@ -389,7 +392,7 @@ async def check_shapes(vingt: str, baseline: str, token: str, person_ids: list[s
 class Scenario:
     name: str
     method: str
-    path: str  # for read: a prefix followed by an id
+    path: str  # with ids: a prefix followed by one of them
     body: bytes | None = None
     ids: list[str] = field(default_factory=list)
 
@@ -661,7 +664,8 @@ def main() -> int:
             "update": Scenario("update", "PATCH", "/rest/people/", body=json.dumps(UPDATE_BODY).encode(),
                                ids=read_ids),
             "update-many": Scenario("update-many", "PATCH", UPDATE_MANY_PATH,
-                                    body=json.dumps(UPDATE_MANY_BODY).encode()),
+                                    body=json.dumps(UPDATE_MANY_BODY).encode(),
+                                    ids=[str(g) for g in range(UPDATE_GROUPS)]),
         }
         rows: list[tuple[str, Result, Result]] = []
         for name in scenario_names:
@@ -698,7 +702,8 @@ def main() -> int:
                 "read": "GET /rest/people/<id>, cycling through every seeded person id",
                 "create_body": CREATE_BODY,
                 "update": f"PATCH /rest/people/<id> {json.dumps(UPDATE_BODY)}, cycling through every seeded id",
-                "update_many": f"PATCH {UPDATE_MANY_PATH} {json.dumps(UPDATE_MANY_BODY)} ({UPDATE_MANY} records)",
+                "update_many": f"PATCH {UPDATE_MANY_PATH}<0..{UPDATE_GROUPS - 1}> {json.dumps(UPDATE_MANY_BODY)} "
+                               f"({UPDATE_MANY} records each)",
             },
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                         "platform": platform.platform(), "postgresql": pg_version},

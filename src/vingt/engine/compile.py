@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.elements import ColumnElement
 
-from vingt.engine.planner import ONE_TO_MANY_LIMIT, readable_fields
+from vingt.engine.planner import readable_fields
 from vingt.engine.plans import BoolPred, CountPlan, Pred, ReadPlan, Selection, Sort, Where
 from vingt.metadata.model import Catalog, FieldMeta, ObjectMeta
 from vingt.metadata.types import Storage
@@ -222,13 +222,18 @@ def _relation_json(
     target = catalog.object(f.relation.target_object)
     inverse = target.field(f.relation.target_field)
     assert inverse is not None
+    # the rows of this parent: the relation's own filter, order (then id) and bound
+    rows = [r.c[inverse.join_column] == parent.c.id, *live_rows(r, sel.where, sel.include_deleted, dialect)]
+    order = order_sql(r, sel.order or (Sort("id", "AscNullsFirst"),))
+    # the key the records are aggregated in order of: the id, or their rank in the order
+    key = sa.func.row_number().over(order_by=order) if sel.order else r.c.id
     inner = (
-        sa.select(body.label("j"), r.c.id.label("k"))
-        .where(r.c[inverse.join_column] == parent.c.id, r.c.deletedAt.is_(None))
-        .order_by(r.c.id)
+        sa.select(body.label("j"), key.label("k"))
+        .where(*rows)
+        .order_by(*order)
         .correlate(parent)
     )
-    inner = _limit(inner, sa.literal_column(str(ONE_TO_MANY_LIMIT)), dialect).subquery(f"{r.name}_rows")
+    inner = _limit(inner, sa.literal_column(str(sel.limit)), dialect, sel.offset).subquery(f"{r.name}_rows")
     agg: ColumnElement[Any]
     if dialect.name == "postgresql":
         agg = sa.func.coalesce(
@@ -236,14 +241,25 @@ def _relation_json(
         )
     else:
         agg = dialect.json_agg(inner.c.j)
-    return sa.select(agg).select_from(inner).scalar_subquery()
+    records = sa.select(agg).select_from(inner).scalar_subquery()
+    if not sel.with_total:
+        return records
+    c = target_table.alias(f"{r.name}_all")
+    total = (
+        sa.select(sa.func.count())
+        .select_from(c)
+        .where(c.c[inverse.join_column] == parent.c.id, *live_rows(c, sel.where, sel.include_deleted, dialect))
+        .correlate(parent)
+        .scalar_subquery()
+    )
+    return dialect.json_build([("records", records), ("totalCount", total)])
 
 
-def _limit(stmt: Any, limit: Any, dialect: Dialect) -> Any:
+def _limit(stmt: Any, limit: Any, dialect: Dialect, offset: int = 0) -> Any:
     stmt = stmt.limit(limit)
-    if dialect.name == "sqlite":
+    if offset or dialect.name == "sqlite":
         # SQLite's compiler pairs LIMIT with a bound OFFSET; pin it to a literal
-        stmt = stmt.offset(sa.literal_column("0"))
+        stmt = stmt.offset(sa.literal_column(str(int(offset))))
     return stmt
 
 
@@ -257,7 +273,7 @@ def compile_read(catalog: Catalog, dialect: Dialect, plan: ReadPlan) -> Compiled
         table = tables(catalog, dialect)[plan.object_name]
         aliases = Aliases()
         t = table.alias("r")
-        reverse = plan.seek is not None and plan.seek.direction == "before"
+        reverse = plan.reverse or (plan.seek is not None and plan.seek.direction == "before")
         cols: list[Any] = [t.c.id, dialect.as_text(record_json(catalog, dialect, aliases, t, plan.selection)).label("j")]
         if plan.with_total:
             c = table.alias("c")
@@ -271,6 +287,8 @@ def compile_read(catalog: Catalog, dialect: Dialect, plan: ReadPlan) -> Compiled
         stmt = sa.select(*cols).where(*conds).order_by(*order_sql(t, plan.order, reverse))
         if plan.limit_slot is not None:
             stmt = _limit(stmt, _slot(plan.limit_slot), dialect)
+        if plan.offset_slot is not None:
+            stmt = stmt.offset(_slot(plan.offset_slot))
         return stmt
 
     return cached(catalog, dialect, plan, build)

@@ -77,7 +77,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import sqlalchemy as sa
@@ -87,12 +87,14 @@ from vingt.engine import compile as sqlc
 from vingt.engine.ir import DIRECTIONS, Filter, OrderItem
 from vingt.engine.planner import include_deleted, plan_filter, plan_order, plan_selection, readable_fields
 from vingt.engine.plans import Bindings, Selection, Sort, Where
-from vingt.engine.records import Engine
 from vingt.errors import ApiError
 from vingt.metadata.model import Catalog, FieldMeta, ObjectMeta
 from vingt.metadata.types import FieldType, Storage, capitalize
 from vingt.sql.dialect import Dialect, iso_ms
 from vingt.sql.tables import tables
+
+if TYPE_CHECKING:
+    from vingt.engine.records import Engine
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -707,6 +709,32 @@ def _limit(stmt: Any, limit: Any, dialect: Dialect) -> Any:
 def _key(expr: Any) -> Any:
     """A NULL-safe text key of a dimension value, for a hashable equality join."""
     return sa.case((expr.is_(None), _lit("'N'")), else_=_lit("'V'").op("||")(sa.cast(expr, sa.Text)))
+
+
+@dataclass(frozen=True, slots=True)
+class AggregatePlan:
+    """Aggregates over the records a filter matches (no grouping): the total first."""
+
+    object_name: str
+    where: Where | None
+    include_deleted: bool
+    aggregates: tuple[Aggregate, ...]
+
+
+def compile_aggregates(catalog: Catalog, dialect: Dialect, plan: AggregatePlan) -> sqlc.Compiled:
+    """``SELECT count(*), <aggregate>… FROM t WHERE …``."""
+
+    def build() -> Any:
+        t = tables(catalog, dialect)[plan.object_name].alias("c")
+        cols = [sa.func.count(), *[_aggregate_sql(dialect, t, a) for a in plan.aggregates]]
+        return sa.select(*cols).select_from(t).where(*sqlc.live_rows(t, plan.where, plan.include_deleted, dialect))
+
+    return sqlc.cached(catalog, dialect, plan, build)
+
+
+def aggregate_values(row: Any, aggregates: tuple[Aggregate, ...]) -> tuple[int, dict[str, Any]]:
+    """The total and each aggregate's JSON value, from a row of ``compile_aggregates``."""
+    return int(row[0]), {a.name: _aggregate_value(row[n + 1], a) for n, a in enumerate(aggregates)}
 
 
 def compile_group_by(catalog: Catalog, dialect: Dialect, plan: GroupByPlan) -> sqlc.Compiled:

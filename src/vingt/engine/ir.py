@@ -7,6 +7,7 @@ against a workspace catalog and coerces the values.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 # Comparators of the filter grammar (REST.md §5.3), plus containsIlike / isEmptyArray used by GraphQL.
 COMPARATORS = (
@@ -30,13 +31,15 @@ DIRECTIONS = ("AscNullsFirst", "AscNullsLast", "DescNullsFirst", "DescNullsLast"
 
 @dataclass(frozen=True, slots=True)
 class Condition:
-    """``path[op]:value``. ``value`` is a string, or a tuple of strings for list comparators;
-    for ``is`` it is ``"NULL"`` or ``"NOT_NULL"``. ``position`` is the offset of the condition
+    """``path[op]:value``. ``value`` is a string, or a tuple of strings for list comparators,
+    as the filter grammar reads them; a front end with typed values (GraphQL) may pass
+    numbers, booleans and ``None`` as they are (``eq`` / ``neq`` ``None``: is / is not null).
+    For ``is`` it is ``"NULL"`` or ``"NOT_NULL"``. ``position`` is the offset of the condition
     in the filter text (for error details)."""
 
     path: tuple[str, ...]
     op: str
-    value: str | tuple[str, ...]
+    value: Any  # str | tuple[str, ...] from the grammar; also int, float, bool, None (and tuples of them)
     position: int = 0
 
 

@@ -169,10 +169,9 @@ async def merge(
                 "RECORD_NOT_FOUND", "Record not found", {"object": obj.name_singular, "id": priority_id}
             )
         result = (await engine._read_ids(conn, obj, [priority_id], selection))[0]
-        whole = selection.fields is None and not selection.relations
         before = dict(zip(ids, raw, strict=True))
         done = [Change("destroyed", rid, before[rid], None) for rid in losers]
-        done += await engine._completed(conn, obj, updated, result if whole else None)
+        done += await engine._completed(conn, obj, updated, result if selection.whole else None)
         for target, changed in repointed:
             if target is obj:
                 changed = [c for c in changed if c.record_id not in losers]  # destroyed anyway

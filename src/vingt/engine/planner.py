@@ -120,8 +120,31 @@ def _bad_value(c: Condition, expected: str) -> ApiError:
     )
 
 
+def _textual(c: Condition) -> Condition:
+    """A condition whose value is typed (a number, a boolean, ``None``, a list of them, as a
+    GraphQL front end passes them) with the value as the filter grammar spells it; ``eq`` /
+    ``neq`` ``None`` are ``is NULL`` / ``is NOT_NULL``."""
+    value: Any = c.value
+    if isinstance(value, str) or (isinstance(value, tuple) and all(isinstance(v, str) for v in value)):
+        return c
+    if value is None and c.op in ("eq", "neq"):
+        return Condition(c.path, "is", "NULL" if c.op == "eq" else "NOT_NULL", c.position)
+
+    def text(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, int | float | decimal.Decimal | str):
+            return str(v)
+        raise _bad_value(c, "string, number or boolean")
+
+    if isinstance(value, tuple | list):
+        return Condition(c.path, c.op, tuple(text(v) for v in value), c.position)
+    return Condition(c.path, c.op, text(value), c.position)
+
+
 def _plan_condition(obj: ObjectMeta, c: Condition, b: Bindings) -> Where:
     field, column, storage = resolve_column(obj, c.path, purpose="filter")
+    c = _textual(c)
     if any("\x00" in v for v in ((c.value,) if isinstance(c.value, str) else c.value)):
         raise _bad_value(c, "value (NUL characters are not allowed)")
     op = c.op

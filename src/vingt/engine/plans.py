@@ -68,15 +68,40 @@ class Sort:
     ranks: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True)
 class Selection:
     """What to render of one object: its own fields (None = all readable), and relations
-    to embed, each with its own selection. Selections are built once per catalog and
-    compared by identity, which keeps plan hashing cheap."""
+    to embed, each with its own selection. Embedded as a one-to-many relation, a selection
+    also carries the rows' filter (``where``, with ``include_deleted``), ``order``, bound
+    (``limit`` after ``offset``) and whether their total is rendered beside them.
+
+    Selections compare by structure (their hash is computed once), so that two requests of
+    the same shape share one compiled statement; the planner also keeps one instance per
+    shape, which makes most comparisons identity checks."""
 
     object_name: str
     fields: tuple[str, ...] | None = None
     relations: tuple[tuple[str, Selection], ...] = ()
+    where: Where | None = None
+    include_deleted: bool = False
+    order: tuple[Sort, ...] = ()
+    limit: int = 60
+    offset: int = 0
+    with_total: bool = False
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        key = (self.object_name, self.fields, self.relations, self.where, self.include_deleted, self.order,
+               self.limit, self.offset, self.with_total)
+        object.__setattr__(self, "_hash", hash(key))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    @property
+    def whole(self) -> bool:
+        """Every field at depth 0: the record as its events carry it."""
+        return self.fields is None and not self.relations
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +122,9 @@ class ReadPlan:
     limit_slot: int | None = None
     seek: Seek | None = None
     with_total: bool = False
+    # the last rows of the order (``last`` without a cursor): read in reverse
+    reverse: bool = False
+    offset_slot: int | None = None
     # also select ``updatedAt`` as rendered in records (the ETag's input), last
     with_stamp: bool = False
 

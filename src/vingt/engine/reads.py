@@ -3,20 +3,18 @@ JSON text by the database."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
-
-import orjson
 
 from vingt.db.database import Connection, Database
 from vingt.engine import compile as sqlc
-from vingt.engine.ir import Filter, OrderItem
-from vingt.engine.planner import include_deleted, plan_filter, plan_order, plan_selection
-from vingt.engine.plans import Bindings, Pred, ReadPlan, Seek, Selection, Sort
+from vingt.engine.group_by import AggregatePlan, aggregate_values, compile_aggregates
+from vingt.engine.ir import Filter
+from vingt.engine.planner import include_deleted, plan_filter, plan_selection
+from vingt.engine.plans import Bindings, Pred, ReadPlan, Selection, Sort
 from vingt.engine.preconditions import Tagged, _not_found, etag
+from vingt.engine.query import Query
+from vingt.engine.query_planner import plan_query
 from vingt.errors import ApiError
 from vingt.metadata.model import Catalog, ObjectMeta
 from vingt.metadata.types import Storage
@@ -25,11 +23,15 @@ from vingt.sql.dialect import Dialect
 
 @dataclass
 class Page:
+    """A page of records as JSON text, with their ids; ``total`` (``None`` unless asked for)
+    and ``aggregates`` (aggregate name → JSON value) over every record the filter matches."""
+
     records: list[str]
     ids: list[str]
     has_next: bool
     has_previous: bool
-    total: int
+    total: int | None
+    aggregates: dict[str, Any] = field(default_factory=dict)
 
     @property
     def start_cursor(self) -> str | None:
@@ -40,22 +42,6 @@ class Page:
         return self.ids[-1] if self.ids else None
 
 
-def decode_cursor(raw: str) -> str:
-    """A record id, or Twenty's base64 JSON cursor (``{"id": …}``)."""
-    text = raw.strip()
-    try:
-        return str(uuid.UUID(text))
-    except ValueError:
-        pass
-    try:
-        padded = text.replace(" ", "+")
-        padded += "=" * (-len(padded) % 4)
-        decoded = orjson.loads(base64.b64decode(padded, validate=False))
-        return str(uuid.UUID(str(decoded["id"])))
-    except (binascii.Error, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-        raise ApiError("INVALID_CURSOR", f"Invalid cursor: {raw}", {"cursor": raw}) from None
-
-
 class Reads:
     """The read operations of one workspace snapshot."""
 
@@ -63,46 +49,40 @@ class Reads:
     dialect: Dialect
     catalog: Catalog
 
-    async def find_many(
-        self,
-        obj: ObjectMeta,
-        *,
-        filter_: Filter | None,
-        order: tuple[OrderItem, ...],
-        limit: int,
-        after: str | None,
-        before: str | None,
-        depth: int,
-        fields: tuple[str, ...] | None,
-    ) -> Page:
-        b = Bindings()
-        where = plan_filter(obj, filter_, b) if filter_ is not None else None
-        sorts = plan_order(obj, order)
-        selection = plan_selection(self.catalog, obj, depth, fields)
-        seek = None
-        cursor_id = None
-        if after is not None or before is not None:
-            cursor_id = decode_cursor(after if after is not None else before)  # type: ignore[arg-type]
-            seek = Seek("after" if after is not None else "before", b.add(cursor_id))
-        limit_slot = b.add(limit + 1)
-        plan = ReadPlan(obj.name_singular, where, include_deleted(filter_), sorts, selection, limit_slot, seek, True)
-        compiled = sqlc.compile_read(self.catalog, self.dialect, plan)
-        rows = await self.db.fetch(compiled.sql, self._params(compiled, b))
-        if rows:
-            total = int(rows[0][2])
-        else:
-            if cursor_id is not None:
-                await self._check_cursor(obj, cursor_id)
-            total = await self._count(self.db, obj, filter_)
-        more = len(rows) > limit
-        rows = rows[:limit]
+    async def run(self, q: Query) -> Page:
+        """Run a ``Query``: the page in one statement (its total in it when asked for), plus
+        one statement for the aggregates when any is asked for."""
+        qp = plan_query(self.catalog, q)
+        obj = self.catalog.object(qp.read.object_name)
+        compiled = sqlc.compile_read(self.catalog, self.dialect, qp.read)
+        rows = await self.db.fetch(compiled.sql, self._params(compiled, qp.bindings))
+        if not rows and qp.cursor_id is not None:
+            await self._check_cursor(obj, qp.cursor_id)
+        total: int | None = None
+        aggregates: dict[str, Any] = {}
+        if qp.aggregates:
+            plan = AggregatePlan(obj.name_singular, qp.read.where, qp.read.include_deleted, qp.aggregates)
+            agg = compile_aggregates(self.catalog, self.dialect, plan)
+            counted, aggregates = aggregate_values(
+                (await self.db.fetch(agg.sql, self._params(agg, qp.bindings)))[0], qp.aggregates
+            )
+            total = counted if qp.total else None
+        elif qp.total:
+            if rows:
+                total = int(rows[0][2])
+            else:
+                counting = sqlc.CountPlan(obj.name_singular, qp.read.where, qp.read.include_deleted)
+                count = sqlc.compile_count(self.catalog, self.dialect, counting)
+                total = int((await self.db.fetch(count.sql, self._params(count, qp.bindings)))[0][0])
+        more = len(rows) > qp.size
+        rows = rows[: qp.size]
         records = [r[1] for r in rows]
         ids = [str(r[0]) for r in rows]
-        if before is not None:
+        if qp.reversed:
             records.reverse()
             ids.reverse()
-            return Page(records, ids, has_next=False, has_previous=more, total=total)
-        return Page(records, ids, has_next=more, has_previous=False, total=total)
+            return Page(records, ids, has_next=False, has_previous=more, total=total, aggregates=aggregates)
+        return Page(records, ids, has_next=more, has_previous=False, total=total, aggregates=aggregates)
 
     async def _check_cursor(self, obj: ObjectMeta, cursor_id: str) -> None:
         compiled = sqlc.compile_exists(self.catalog, self.dialect, obj.name_singular)

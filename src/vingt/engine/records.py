@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from vingt.db.database import Database
 from vingt.engine.preconditions import Tagged, etag, matches, stamp_text
-from vingt.engine.reads import Page, decode_cursor
+from vingt.engine.query import decode_cursor
+from vingt.engine.reads import Page
 from vingt.engine.writes import MAX_BATCH, Writes, match_keys
 from vingt.metadata.model import Catalog
 from vingt.sql.dialect import Dialect

@@ -74,7 +74,7 @@ class Writes(Reads, Preconditions):
                     record_id, _rows = await self._write_one(conn, obj, inp, None)
                     tagged = await self._read_one_tagged(obj, record_id, selection)
                 assert tagged is not None
-                after = tagged.record if _whole(selection) else None
+                after = tagged.record if selection.whole else None
                 await self._record(conn, obj, await self._created(conn, obj, [record_id], after))
             return tagged
         selection, strip = self._tagged_selection(obj, depth, fields)
@@ -453,7 +453,7 @@ class Writes(Reads, Preconditions):
                     raise await self._lost_race(conn, obj, record_id, True)
                 raise _not_found(obj, record_id)
             record = (await self._read_ids(conn, obj, [record_id], selection))[0]
-            await self._record(conn, obj, await self._completed(conn, obj, done, record if _whole(selection) else None))
+            await self._record(conn, obj, await self._completed(conn, obj, done, record if selection.whole else None))
         return _tagged(record_id, record, strip)
 
     async def _completed(
@@ -667,11 +667,6 @@ def _column_path(obj: ObjectMeta, column: str | None) -> str | None:
             if c.name == column:
                 return f"{f.name}.{c.sub.name}" if c.sub is not None else f.name
     return column
-
-
-def _whole(selection: Selection) -> bool:
-    """A selection that renders a record as its event carries it (every field, depth 0)."""
-    return selection.fields is None and not selection.relations
 
 
 def _copy_input(inp: RecordInput) -> RecordInput:

@@ -15,6 +15,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from vingt.engine.planner import object_by_plural
+from vingt.engine.query import Page as QueryPage
+from vingt.engine.query import Query
+from vingt.engine.query_planner import depth_select
 from vingt.engine.records import Actor, Engine, Page, Tagged
 from vingt.errors import ApiError
 from vingt.metadata.model import ObjectMeta
@@ -44,6 +47,18 @@ ACTIONS: dict[str, Callable[[Request, ObjectMeta, Engine], Awaitable[Response]]]
 PATH_EXAMPLES = (
     "Valid examples: /rest/companies/id or /rest/companies or /rest/batch/companies or /rest/restore/companies/id"
 )
+
+
+def _query(engine: Engine, obj: ObjectMeta, p: Params) -> Query:
+    """The engine's read request for ``GET /rest/<objects>``: the filter, order, page (after
+    a cursor, or the last before one), ``depth`` and ``fields``, and the total."""
+    assert p.limit is not None
+    if p.after is not None or p.before is None:
+        page = QueryPage(first=p.limit, after=p.after)
+    else:
+        page = QueryPage(last=p.limit, before=p.before)
+    select = depth_select(engine.catalog, obj, p.depth, p.fields)
+    return Query(obj.name_singular, p.filter, p.order, page, select, total=True)
 
 
 class JsonBytes(Response):
@@ -203,10 +218,7 @@ async def handle(request: Request, principal: Principal, path: str) -> Response:
         if method == "GET":
             p = params(FIND_MANY)
             assert p.limit is not None
-            page = await engine.find_many(
-                obj, filter_=p.filter, order=p.order, limit=p.limit, after=p.after, before=p.before,
-                depth=p.depth, fields=p.fields,
-            )
+            page = await engine.run(_query(engine, obj, p))
             return _json(_page(plural, page))
         if method == "POST":
             p = params(CREATE)

@@ -1,0 +1,103 @@
+"""The neutral read request: one ``Query`` value that any front end builds and the engine runs.
+
+REST builds it from its query string (``filter``, ``order_by``, ``limit``, cursors, ``depth``,
+``fields``); a GraphQL front end builds the same from a selection set (arguments of the root
+field and of each nested relation, the fields asked for, ``totalCount`` and aggregate fields).
+Nothing here knows SQL or the catalog: names are plain, values are typed JSON values; the
+planner resolves and coerces them (``engine.planner.plan_query``).
+
+A ``Select`` is a tree: the object's own fields (``None``: every readable field) and the
+relations to embed, each a ``Relation`` with its own ``Select``, and — for a one-to-many
+relation — its own filter, order, bound (``first``, ``offset``) and whether its total is
+wanted. Values are frozen and compare by structure, so two requests of the same shape share
+one compiled statement whatever the order they name their fields in.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from dataclasses import dataclass, field
+
+import orjson
+
+from vingt.engine.ir import Filter, OrderItem
+from vingt.errors import ApiError
+
+DEFAULT_RELATION_LIMIT = 60  # records embedded per one-to-many relation unless asked otherwise
+
+
+@dataclass(frozen=True, slots=True)
+class Select:
+    """What to render of records: ``fields`` (``None``: every readable field; names may be
+    given in any order and more than once) and ``relations`` (relation field name →
+    ``Relation``)."""
+
+    fields: tuple[str, ...] | None = None
+    relations: tuple[tuple[str, Relation], ...] = ()
+
+    @staticmethod
+    def of(fields: tuple[str, ...] | None = None, **relations: Relation) -> Select:
+        return Select(fields, tuple(relations.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """An embedded relation. A many-to-one relation renders its one record (or ``null``); a
+    one-to-many relation an array of at most ``first`` records (after ``offset``), filtered
+    by ``filter`` and ordered by ``order`` (then ``id``). With ``total`` the relation renders
+    ``{"records": [...], "totalCount": n}`` instead of the bare array."""
+
+    select: Select = field(default_factory=Select)
+    filter: Filter | None = None
+    order: tuple[OrderItem, ...] = ()
+    first: int = DEFAULT_RELATION_LIMIT
+    offset: int = 0
+    total: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Which slice of the ordered records: ``first`` from the start or after the cursor
+    ``after``, or the ``last`` before the cursor ``before`` (or before the end); ``offset``
+    records skipped first (counted from the cursor, if any). Cursors are record ids (or
+    Twenty's base64 cursors)."""
+
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A read of one object's records. ``object`` is the singular name; ``total``: compute
+    the number of records the filter matches (only when asked); ``aggregates``: Twenty's
+    aggregate names over the filtered records (``countNotEmptyEmails``, ``sumAmountAmountMicros``,
+    ``minCreatedAt``, …)."""
+
+    object: str
+    filter: Filter | None = None
+    order: tuple[OrderItem, ...] = ()
+    page: Page = field(default_factory=lambda: Page(first=DEFAULT_RELATION_LIMIT))
+    select: Select = field(default_factory=Select)
+    total: bool = False
+    aggregates: tuple[str, ...] = ()
+
+
+def decode_cursor(raw: str) -> str:
+    """A record id, or Twenty's base64 JSON cursor (``{"id": …}``)."""
+    text = raw.strip()
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        pass
+    try:
+        padded = text.replace(" ", "+")
+        padded += "=" * (-len(padded) % 4)
+        decoded = orjson.loads(base64.b64decode(padded, validate=False))
+        return str(uuid.UUID(str(decoded["id"])))
+    except (binascii.Error, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        raise ApiError("INVALID_CURSOR", f"Invalid cursor: {raw}", {"cursor": raw}) from None
