@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from vingt.db.changes import ChangeFeed
-from vingt.db.database import DataError, StaleSchema, open_database
+from vingt.db.database import Contended, DataError, StaleSchema, open_database
 from vingt.db.url import parse_database_url
 from vingt.errors import ApiError
 from vingt.graphql_api import metadata as metadata_graphql
@@ -40,6 +42,7 @@ STALE_ATTEMPTS = 6
 
 async def rest_endpoint(request: Request) -> Response:
     try:
+        contended = 0
         for _ in range(STALE_ATTEMPTS):
             try:
                 return await _rest_once(request)
@@ -48,6 +51,16 @@ async def rest_endpoint(request: Request) -> Response:
                 # failed statement rolled its transaction back, so the request runs once more on
                 # the current catalog (the body is kept by the request)
                 await request.app.state.registry.stale_for(request.headers.get("authorization"))
+            except Contended:
+                # the database broke a deadlock with a concurrent write by rolling this one
+                # back: run it again, after a short random pause that lets the other one finish
+                contended += 1
+                await asyncio.sleep(random.uniform(0.005, 0.02) * contended)
+        if contended:
+            raise ApiError(
+                "TRANSACTION_CONFLICT", "Concurrent writes of the same records kept conflicting; retry the request.",
+                {"attempts": STALE_ATTEMPTS}, headers={"Retry-After": "1"},
+            )
         raise ApiError(
             "SCHEMA_CHANGING", "The workspace's metadata is changing; retry the request.",
             {"attempts": STALE_ATTEMPTS}, headers={"Retry-After": "1"},

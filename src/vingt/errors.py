@@ -71,6 +71,7 @@ CODES: dict[str, int] = {
     "METHOD_NOT_ALLOWED": 405,
     "INTERNAL_ERROR": 500,
     "SCHEMA_CHANGING": 503,
+    "TRANSACTION_CONFLICT": 503,
 }
 
 class ApiError(Exception):

@@ -295,3 +295,27 @@ def test_merge_records_the_records_it_repoints(api: Api, outbox: Outbox) -> None
     assert orjson.loads(moved["after"])["companyId"] == keep
     assert orjson.loads(moved["updatedFields"]) == ["companyId"]
     assert bystander["id"] not in {e["recordId"] for e in events}
+
+
+def test_create_and_update_one_with_their_event_cost_one_statement_on_postgresql(
+    api: Api, outbox: Outbox, backend: str
+) -> None:
+    """At depth 0, the write, its rendering and its event are one statement on PostgreSQL
+    (engine/compile_events.py); SQLite runs a few in one transaction."""
+    from vingt.db.database import Stats
+
+    p = person(api, city=marker())
+    api.patch(f"/rest/people/{p['id']}", json={"jobTitle": "warm"})
+    outbox.new()
+    spent = Stats.statements
+    created = person(api, city=marker())
+    assert Stats.statements - spent == (1 if backend == "postgresql" else 2)
+    spent = Stats.statements
+    r = api.patch(f"/rest/people/{created['id']}", json={"jobTitle": "new"})
+    assert r.status_code == 200, r.text
+    assert Stats.statements - spent == (1 if backend == "postgresql" else 4)
+    created_event, updated_event = outbox.new()
+    check(created_event, outbox, "created", created["id"])
+    check(updated_event, outbox, "updated", created["id"])
+    assert orjson.loads(updated_event["updatedFields"]) == ["jobTitle"]
+    assert orjson.loads(updated_event["after"]) == r.json()["data"]["updatePerson"]

@@ -475,3 +475,58 @@ def _kill_9_between_write_and_completion(database_url: str, tmp_path: Path) -> N
             again.stop()
         return
     raise AssertionError("the write never stopped between its records and its completed key")
+
+
+@pytest.mark.e2e
+def test_a_write_the_database_rolls_back_to_break_a_deadlock_runs_again(tmp_path: Path) -> None:
+    """A deadlock with another transaction: PostgreSQL rolls the server's write back
+    (DeadlockDetected); the server runs the request again instead of answering 500.
+
+    The server holds a new person's unique email and waits for its idempotency row, which
+    this test holds; the test then inserts the same email, waiting for the server: a cycle,
+    which the server's connection (waiting longest) detects and breaks."""
+    with pg_database("deadlock") as database_url:
+        upgrade(parse_database_url(database_url))
+        ws = make_workspace(database_url, "Deadlock")
+        server = Server(database_url, tmp_path / "deadlock.log")
+        try:
+            _deadlock_then_retry(database_url, ws, server)
+        finally:
+            server.stop()
+        assert "unhandled error" not in (tmp_path / "deadlock.log").read_text()
+
+
+def _deadlock_then_retry(database_url: str, ws: Workspace, server: Server) -> None:
+    m, k = marker(), key()
+    email = f"{m}@example.com"
+    client = server.client(ws.token)
+
+    def send() -> httpx.Response:
+        return client.post("/rest/people", json={"city": m, "emails": {"primaryEmail": email}}, headers={KEY: k})
+
+    async def collide() -> httpx.Response:
+        caught = await _catch_between_write_and_completion(database_url, ws.id, k, send)
+        assert caught is not None, "the write finished before its idempotency row could be held"
+        conn, pending = caught
+        schema = await conn.fetchval('SELECT "databaseSchema" FROM workspace WHERE id = $1', ws.id)
+        # waits for the server's uncommitted email, which waits for this connection's row
+        await conn.execute(
+            f'INSERT INTO "{schema}".person (id, "createdAt", "updatedAt", "emailsPrimaryEmail", '
+            '"createdBySource", "createdByName", "updatedBySource", "updatedByName") '
+            "VALUES (gen_random_uuid(), now(), now(), $1, 'API', 'test', 'API', 'test')",
+            email,
+        )
+        await conn.execute("ROLLBACK")  # the email and the row go: the retried write can run
+        await conn.close()
+        response: httpx.Response = await pending
+        return response
+
+    try:
+        r = asyncio.run(collide())
+    finally:
+        client.close()
+    assert r.status_code == 201, r.text
+    with server.client(ws.token) as c:
+        found = c.get("/rest/people", params={"filter": f"city[eq]:{m}"}).json()
+        assert found["totalCount"] == 1
+        assert found["data"]["people"][0]["emails"]["primaryEmail"] == email

@@ -259,3 +259,30 @@ def test_delete_restore_destroy_changes(api: Api, monkeypatch: pytest.MonkeyPatc
         assert c.action == "destroyed" and c.after is None
         assert orjson.loads(c.before or "null")["id"] == c.record_id
     assert people_where(api, f) == []
+
+
+def test_batch_create_statements_constant(api: Api) -> None:
+    def write(m: str, n: int) -> httpx.Response:
+        return api.post("/rest/batch/people", json=[{"city": m, "jobTitle": str(i)} for i in range(n)])
+
+    used = counts(api, lambda m, n: n, write, 201)
+    assert used[0] == used[1] == used[2], used
+
+
+def test_merge_statements_constant(api: Api) -> None:
+    """Merging 2, 5 or 9 records (and re-pointing what points at them) costs the same."""
+
+    def setup(m: str, n: int) -> list[str]:
+        size = {1: 2, 10: 5, 100: 9}[n]
+        ids = [p["id"] for p in make_people(api, m, size)]
+        for rid in ids[1:]:
+            r = api.post("/rest/noteTargets", json={"targetPersonId": rid})
+            assert r.status_code == 201, r.text
+        return ids
+
+    used = counts(
+        api, setup,
+        lambda _m, ids: api.patch("/rest/people/merge", json={"ids": ids, "conflictPriorityIndex": 0}),
+        200,
+    )
+    assert used[0] == used[1] == used[2], used

@@ -44,6 +44,11 @@ class DataError(Exception):
     """A value the database refused (out of range, bad text for a type)."""
 
 
+class Contended(Exception):
+    """The database rolled the transaction back to break a deadlock (or a serialization
+    failure) with a concurrent one: running it again is safe and usually succeeds."""
+
+
 class StaleSchema(Exception):
     """A statement met a table shape other than its catalog's (an unknown column or table,
     a prepared plan whose result type changed). Its transaction was rolled back."""
@@ -339,6 +344,8 @@ async def _pg_call(awaitable: Any) -> Any:
         if "cached plan" in str(exc):
             raise StaleSchema(str(exc)) from exc
         raise
+    except (asyncpg.exceptions.DeadlockDetectedError, asyncpg.exceptions.SerializationError) as exc:
+        raise Contended(str(exc)) from exc
 
 
 class PostgresDatabase(Database):

@@ -35,12 +35,25 @@ def updated_fields(obj: ObjectMeta, before: dict[str, Any], after: dict[str, Any
     ]
 
 
+def actor_json(actor: Any) -> str:
+    return orjson.dumps({"source": actor.source, "apiKeyId": actor.api_key_id, "name": actor.name}).decode()
+
+
+def event_constants(catalog: Catalog, obj: ObjectMeta, action: str, actor: Any, now: dt.datetime) -> list[Any]:
+    """The values of one event that do not come from the record, in
+    ``compile_events.EVENT_SLOTS`` order (a new event id first)."""
+    return [
+        str(uuid.uuid4()), catalog.workspace_id, obj.id, obj.name_singular, action, actor.api_key_id,
+        actor_json(actor), iso_ms(now),
+    ]
+
+
 def event_rows(
     catalog: Catalog, obj: ObjectMeta, changes: list[Change], actor: Any, now: dt.datetime
 ) -> list[Sequence[Any]]:
     """The outbox rows of ``changes`` (values in ``system_queries.EVENT_COLUMNS`` order)."""
     stamp = iso_ms(now)
-    who = orjson.dumps({"source": actor.source, "apiKeyId": actor.api_key_id, "name": actor.name}).decode()
+    who = actor_json(actor)
     rows: list[Sequence[Any]] = []
     for c in changes:
         fields = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import re
 import uuid
 from typing import Any
 
@@ -184,6 +185,8 @@ def _plan_condition(obj: ObjectMeta, c: Condition, b: Bindings) -> Where:
     if op in ("gt", "gte", "lt", "lte") and storage not in _COMPARABLE:
         raise ApiError("INVALID_FILTER", f"'{op}' cannot compare '{'.'.join(c.path)}'", details)
     assert isinstance(c.value, str)
+    if op in ("gt", "gte", "lt", "lte") and field.type in (FieldType.SELECT, FieldType.RATING):
+        return _option_range(field, column, storage, op, _coerce_scalar(field, storage, c.value, c), b)
     if c.value == "" and storage in _TEXTUAL and op in ("eq", "neq"):
         # null-equivalence: the empty string is stored as NULL
         return Pred(column, storage, "is_null" if op == "eq" else "not_null")
@@ -191,6 +194,17 @@ def _plan_condition(obj: ObjectMeta, c: Condition, b: Bindings) -> Where:
     if storage == Storage.TIMESTAMP:
         return _timestamp_pred(column, storage, op, value, b)
     return Pred(column, storage, op, b.add(value, storage))
+
+
+def _option_range(field: FieldMeta, column: str, storage: Storage, op: str, value: str, b: Bindings) -> Where:
+    """``gt`` / ``gte`` / ``lt`` / ``lte`` on a SELECT (or RATING) field compare option
+    positions, as Twenty's enum columns do: the options on that side of ``value``."""
+    options = list(field.option_values)
+    at = options.index(value)
+    chosen = {
+        "gt": options[at + 1 :], "gte": options[at:], "lt": options[:at], "lte": options[: at + 1],
+    }[op]
+    return Pred(column, storage, "in", b.add(chosen, storage, many=True))
 
 
 def _timestamp_pred(column: str, storage: Storage, op: str, value: dt.datetime, b: Bindings) -> Where:
@@ -259,11 +273,24 @@ def _coerce_scalar(field: FieldMeta, storage: Storage, raw: str, c: Condition) -
             raise _bad_value(c, "ISO-8601 date or date-time")
         return parsed
     if storage == Storage.DATE:
-        try:
-            return dt.date.fromisoformat(raw[:10]) if len(raw) >= 10 else dt.date.fromisoformat(raw)
-        except ValueError:
-            raise _bad_value(c, "date (YYYY-MM-DD)") from None
+        day = parse_date(raw)
+        if day is None:
+            raise _bad_value(c, "date (YYYY-MM-DD)")
+        return day
     raise _bad_value(c, "value")
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_date(raw: str) -> dt.date | None:
+    """Exactly ``YYYY-MM-DD`` (as writes take it) → the date; anything else → None."""
+    if not _DATE.fullmatch(raw):
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        return None
 
 
 def parse_timestamp(raw: str) -> dt.datetime | None:

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import orjson
 
-from vingt.engine.planner import parse_timestamp
+from vingt.engine.planner import parse_date, parse_timestamp
 from vingt.errors import ApiError
 from vingt.metadata.model import FieldMeta, ObjectMeta
 from vingt.metadata.types import FieldType, Storage, sub_column
@@ -291,10 +291,8 @@ def coerce_value(field: FieldMeta, storage: Storage, value: Any, *, path: str | 
             raise invalid(name, f"'{name}' must be an ISO-8601 date-time", value=value)
         return parsed
     if storage == Storage.DATE:
-        try:
-            return dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else _bad_date(name, value)
-        except ValueError:
-            raise invalid(name, f"'{name}' must be a date (YYYY-MM-DD)", value=value) from None
+        day = parse_date(value) if isinstance(value, str) else None
+        return day if day is not None else _bad_date(name, value)
     if storage == Storage.TEXT_ARRAY:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise invalid(name, f"'{name}' must be a list of strings", value=value)

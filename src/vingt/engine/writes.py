@@ -15,6 +15,7 @@ from vingt.db.database import Connection, DataError, IntegrityViolation
 from vingt.engine import compile as sqlc
 from vingt.engine import events
 from vingt.engine.changes import Change, changes
+from vingt.engine.compile_events import compile_insert_evented, compile_update_evented
 from vingt.engine.ir import Filter
 from vingt.engine.planner import include_deleted, plan_filter, plan_selection
 from vingt.engine.plans import Bindings, Selection
@@ -66,6 +67,8 @@ class Writes(Reads, Preconditions):
             # insert (rendering the record in the same statement at depth 0), then its event
             selection = plan_selection(self.catalog, obj, depth, fields)
             inp = coerce_record(obj, payload, creating=True)
+            if self.dialect.name == "postgresql" and selection.whole:
+                return await self._insert_evented(obj, inp, selection)
             async with self.db.unit() as conn:
                 if not selection.relations:
                     record_id, rows = await self._write_one(conn, obj, inp, selection)
@@ -80,6 +83,32 @@ class Writes(Reads, Preconditions):
         selection, strip = self._tagged_selection(obj, depth, fields)
         ids, records = await self._create(obj, [payload], upsert, match, selection)
         return _tagged(ids[0], records[0], strip)
+
+    async def _insert_evented(self, obj: ObjectMeta, inp: RecordInput, whole: Selection) -> Tagged:
+        """Insert one record, render it and write its event, in one statement (PostgreSQL)."""
+        position = self._position(obj, inp)
+        now = _now()
+        row = self._insert_row(obj, inp, now)
+        _plain, names = sqlc.compile_insert(self.catalog, self.dialect, obj.name_singular, position)
+        compiled = compile_insert_evented(self.catalog, self.dialect, obj.name_singular, names, position, whole)
+        storages = self._storages(obj)
+        values = [self.dialect.adapt(storages[n], row.get(n)) for n in names]
+        values += events.event_constants(self.catalog, obj, "created", self.actor, now)
+        try:
+            rows = await self.db.write(compiled.sql, compiled.params(values))
+        except IntegrityViolation as exc:
+            raise self._integrity_error(obj, exc) from exc
+        except DataError as exc:
+            raise ApiError("VALIDATION_ERROR", f"invalid value: {exc}", {}) from exc
+        return Tagged(rows[0][1], etag(str(row["id"]), rows[0][2]))
+
+    def _position(self, obj: ObjectMeta, inp: RecordInput) -> str | None:
+        """Where an insert computes the record's position: ``first`` / ``last``, or ``None``
+        (given, or the object has none)."""
+        pos = obj.field("position")
+        if pos is not None and pos.type == FieldType.POSITION and "position" not in inp.columns:
+            return "last" if inp.position_hint == "last" else "first"
+        return None
 
     async def _record(self, conn: Connection, obj: ObjectMeta, done: list[Change]) -> None:
         """Write the events of ``done`` in the write's transaction."""
@@ -97,10 +126,7 @@ class Writes(Reads, Preconditions):
     async def _write_one(
         self, conn: Connection, obj: ObjectMeta, inp: RecordInput, returning: Selection | None
     ) -> tuple[str, list[Any]]:
-        pos = obj.field("position")
-        position = None
-        if pos is not None and pos.type == FieldType.POSITION and "position" not in inp.columns:
-            position = "last" if inp.position_hint == "last" else "first"
+        position = self._position(obj, inp)
         row = self._insert_row(obj, inp, _now())
         compiled, names = sqlc.compile_insert(self.catalog, self.dialect, obj.name_singular, position, returning)
         try:
@@ -440,6 +466,8 @@ class Writes(Reads, Preconditions):
         strip: bool = False,
     ) -> Tagged:
         inp = coerce_record(obj, payload, creating=False)
+        if self.dialect.name == "postgresql" and selection.whole and if_match is None and inp.position_hint is None:
+            return await self._update_evented(obj, record_id, inp, selection)
         async with self.db.unit() as conn:
             expected = await self._expect(conn, obj, record_id, if_match, live_only=True)
             try:
@@ -455,6 +483,25 @@ class Writes(Reads, Preconditions):
             record = (await self._read_ids(conn, obj, [record_id], selection))[0]
             await self._record(conn, obj, await self._completed(conn, obj, done, record if selection.whole else None))
         return _tagged(record_id, record, strip)
+
+    async def _update_evented(self, obj: ObjectMeta, record_id: str, inp: RecordInput, whole: Selection) -> Tagged:
+        """Update one live record, render it and write its event (before and after), in one
+        statement (PostgreSQL)."""
+        cols = self._update_values(obj, inp, False)
+        names = tuple(sorted(cols))
+        storages = self._storages(obj)
+        now = _now()
+        compiled = compile_update_evented(self.catalog, self.dialect, obj.name_singular, names, whole)
+        values = [self.dialect.adapt(storages[n], cols[n]) for n in names]
+        values += [self.dialect.adapt(Storage.TIMESTAMP, now), record_id]
+        values += events.event_constants(self.catalog, obj, "updated", self.actor, now)
+        try:
+            rows = await self.db.write(compiled.sql, compiled.params(values))
+        except IntegrityViolation as exc:
+            raise self._integrity_error(obj, exc) from exc
+        if not rows:
+            raise _not_found(obj, record_id)
+        return Tagged(rows[0][1], etag(record_id, rows[0][2]))
 
     async def _completed(
         self, conn: Connection, obj: ObjectMeta, done: list[Change], after: str | None

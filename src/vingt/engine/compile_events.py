@@ -1,0 +1,125 @@
+"""One-statement writes of one record with their event (PostgreSQL).
+
+The commonest writes — create one record, update one record by id, at depth 0 with every
+field — cost one round trip on PostgreSQL, event included: the write is a data-modifying CTE
+whose ``RETURNING`` renders the record after it (and, for an update, the record before it,
+read and locked in the same statement), and a second CTE appends the outbox row from it::
+
+    WITH w AS (UPDATE person SET … FROM (SELECT id, <json> … FOR UPDATE) b WHERE …
+               RETURNING id, <json after> a, b.j b, <stamp>),
+         e AS (INSERT INTO event (…) SELECT s_k, …, w.id, 'updated', w.b, w.a, <changed keys>, … FROM w)
+    SELECT w.id, w.a, w.stamp FROM w
+
+``updatedFields`` is computed in SQL as ``engine.events.updated_fields`` does in Python: the
+keys of the record after the write, in order, whose value differs from before (``updatedAt``
+and ``searchVector`` left out). SQLite has no data-modifying CTEs; there the same writes run
+as a few statements in one transaction (``engine.writes``), which costs no round trip.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from vingt.db import system
+from vingt.db.system_queries import EVENT_COLUMNS
+from vingt.engine.compile import Aliases, Compiled, _next_stamp, _slot, cached, record_json
+from vingt.engine.events import SKIPPED
+from vingt.engine.plans import Selection
+from vingt.metadata.model import Catalog
+from vingt.metadata.types import Storage
+from vingt.sql.dialect import Dialect
+from vingt.sql.tables import tables
+
+# the event's own values, bound after the write's slots, in this order
+EVENT_SLOTS = ("id", "workspaceId", "objectMetadataId", "objectName", "action", "apiKeyId", "actor", "createdAt")
+
+_CHANGED = (
+    "(SELECT coalesce(json_agg(k.key ORDER BY k.n), '[]'::json)::text "
+    "FROM json_each(w.a::json) WITH ORDINALITY AS k(key, value, n) "
+    "WHERE k.key NOT IN (" + ", ".join(f"'{name}'" for name in sorted(SKIPPED)) + ") "
+    "AND k.value::jsonb IS DISTINCT FROM (w.b::jsonb -> k.key))"
+)
+
+
+def _with_event(write: Any, first: int, changed: bool) -> Any:
+    """``write`` (returning ``id``, ``a``, ``b``, ``stamp``) as a CTE, its event appended."""
+    w = write.cte("w")
+    slot = {name: _slot(first + i) for i, name in enumerate(EVENT_SLOTS)}
+    values = {
+        **slot,
+        "recordId": w.c.id,
+        "before": w.c.b,
+        "after": w.c.a,
+        "updatedFields": sa.literal_column(_CHANGED) if changed else sa.null(),
+    }
+    event = system.event
+    append = sa.insert(event).from_select(
+        list(EVENT_COLUMNS), sa.select(*[values[c] for c in EVENT_COLUMNS]).select_from(w)
+    ).cte("e")
+    return sa.select(w.c.id, w.c.a, w.c.stamp).add_cte(append)
+
+
+def compile_insert_evented(
+    catalog: Catalog, dialect: Dialect, object_name: str, names: tuple[str, ...], position: str | None,
+    whole: Selection,
+) -> Compiled:
+    """``compile_insert`` of one record with ``RETURNING`` its whole JSON, and its ``created``
+    event; slots: the columns ``names``, then ``EVENT_SLOTS``."""
+    table = tables(catalog, dialect)[object_name]
+
+    def build() -> Any:
+        values: dict[str, Any] = {n: _slot(i) for i, n in enumerate(names)}
+        if position is not None:
+            t = table.alias("existing")
+            bound = sa.func.min(t.c.position) if position == "first" else sa.func.max(t.c.position)
+            step: Any = sa.literal_column("1")
+            edge = sa.func.coalesce(bound, sa.literal_column("0"))
+            values["position"] = sa.select(edge - step if position == "first" else edge + step).scalar_subquery()
+        write = sa.insert(table).values(values).returning(
+            table.c.id.label("id"),
+            dialect.as_text(record_json(catalog, dialect, Aliases(), table, whole)).label("a"),
+            sa.cast(sa.null(), sa.Text).label("b"),
+            dialect.as_text(dialect.json_value(table.c.updatedAt, Storage.TIMESTAMP)).label("stamp"),
+        )
+        return _with_event(write, len(names), changed=False)
+
+    return cached(catalog, dialect, ("insert evented", object_name, names, position, whole), build)
+
+
+def compile_update_evented(
+    catalog: Catalog, dialect: Dialect, object_name: str, columns: tuple[str, ...], whole: Selection
+) -> Compiled:
+    """One live record's update by id, locking and rendering it before and after, with its
+    ``updated`` event. Slots: the ``columns``' values, now, the id, then ``EVENT_SLOTS``."""
+    n = len(columns)
+
+    def build() -> Any:
+        table = tables(catalog, dialect)[object_name]
+        old = table.alias("old")
+        before = (
+            sa.select(
+                old.c.id.label("bid"),
+                dialect.as_text(record_json(catalog, dialect, Aliases(), old, whole)).label("j"),
+            )
+            .where(old.c.id == _slot(n + 1), old.c.deletedAt.is_(None))
+            .with_for_update()
+            .subquery("b")
+        )
+        values: dict[str, Any] = {c: _slot(i) for i, c in enumerate(columns)}
+        values["updatedAt"] = _next_stamp(dialect, table, _slot(n))
+        write = (
+            sa.update(table)
+            .where(table.c.id == before.c.bid, table.c.deletedAt.is_(None))
+            .values(values)
+            .returning(
+                table.c.id.label("id"),
+                dialect.as_text(record_json(catalog, dialect, Aliases(), table, whole)).label("a"),
+                before.c.j.label("b"),
+                dialect.as_text(dialect.json_value(table.c.updatedAt, Storage.TIMESTAMP)).label("stamp"),
+            )
+        )
+        return _with_event(write, n + 2, changed=True)
+
+    return cached(catalog, dialect, ("update evented", object_name, columns, whole), build)
