@@ -158,6 +158,10 @@ def test_objects_default_page_and_paging(api: Api) -> None:
         objects(paging: {first: 4, after: $after}) { edges { node { id } } pageInfo { hasNextPage } } }""",
                 {"after": page1["pageInfo"]["endCursor"]})["objects"]
     assert [e["node"]["id"] for e in page2["edges"]] == ids[4:8]
+    upper = gql(api, """query($after: ConnectionCursor) {
+        objects(paging: {first: 4, after: $after}) { edges { node { id } } pageInfo { hasNextPage } } }""",
+                {"after": ids[3].upper()})["objects"]
+    assert upper == page2
     # walking to the end
     seen, after = [], None
     while True:
@@ -522,6 +526,8 @@ def test_syntax_and_validation_errors(api: Api) -> None:
         ("{ objects(paging: {first: 5000}) { edges { node { id } } } }", "INVALID_LIMIT"),
         ("{ fields(paging: {first: -1}) { edges { node { id } } } }", "INVALID_LIMIT"),
         ('{ objects(paging: {first: 2, after: "garbage"}) { edges { node { id } } } }', "INVALID_CURSOR"),
+        ('{ objects(paging: {first: 2, after: "zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz"}) { edges { node { id } } } }',
+         "INVALID_CURSOR"),
         ('mutation { deleteOneField(input: {id: "not-a-uuid"}) { id } }', "INVALID_UUID"),
         ('mutation { updateOneObject(input: {id: "not-a-uuid", update: {labelSingular: "X"}}) { id } }',
          "INVALID_UUID"),

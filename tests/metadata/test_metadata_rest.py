@@ -269,6 +269,9 @@ def test_objects_pagination(api: Api) -> None:
     r = api.get("/rest/metadata/objects", params={"limit": "5", "starting_after": every[4]})
     assert r.status_code == 200, r.text
     page2 = r.json()
+    upper = api.get("/rest/metadata/objects", params={"limit": "5", "starting_after": every[4].upper()})
+    assert upper.status_code == 200, upper.text
+    assert upper.json() == page2  # cursors compare as the ids they name
     assert [o["id"] for o in page2["data"]["objects"]] == every[5:10]
     assert page2["pageInfo"]["hasPreviousPage"] is True and page2["pageInfo"]["hasNextPage"] is True
     assert page2["pageInfo"]["startCursor"] == every[5] and page2["pageInfo"]["endCursor"] == every[9]
@@ -1617,6 +1620,29 @@ def test_many_to_one_cascade(api: Api, std: dict[str, dict[str, Any]], host: dic
     r = api.patch(f"/rest/metadata/fields/{f['id']}", json={"settings": {"onDelete": "SET_NULL"}})
     assert_error(r, 403, "METADATA_MUTATION_NOT_ALLOWED")
     assert snapshot(api) == before
+
+
+def test_many_to_one_restrict(api: Api, std: dict[str, dict[str, Any]], host: dict[str, Any]) -> None:
+    """Destroying a record a RESTRICT relation still points at is 409 RESTRICTED_BY_RELATION,
+    naming the relation, and destroys nothing (by id and by filter)."""
+    obj = host
+    suffix = letters()
+    name = "keeper" + cap(suffix)
+    f = _relation(api, obj, std["company"], name, f"Kept {suffix}", settings={"onDelete": "RESTRICT"})
+    assert f["settings"]["onDelete"] == "RESTRICT"
+    held = _company(api, "Held " + suffix)
+    rec = create_record(api, obj, name="r", **{name + "Id": held["id"]})
+    for r in (
+        api.delete(f"/rest/companies/{held['id']}"),
+        api.delete("/rest/companies", params={"filter": f"id[eq]:{held['id']}"}),
+    ):
+        body = assert_error(r, 409, "RESTRICTED_BY_RELATION")
+        assert {"object": obj["nameSingular"], "field": name} in body["error"]["details"]["relations"]
+        assert body["error"]["details"]["object"] == "company"
+    assert api.get(f"/rest/companies/{held['id']}").status_code == 200
+    # soft delete is allowed; once the pointing record is gone, so is destroying
+    assert api.delete(f"/rest/{obj['namePlural']}/{rec['id']}").status_code == 200
+    destroy(api, "companies", held["id"])
 
 
 def test_one_to_many_from_company_side_and_delete_both_sides(

@@ -205,10 +205,23 @@ def capture(monkeypatch: pytest.MonkeyPatch, name: str) -> list[Change]:
     return seen
 
 
+def recorded(monkeypatch: pytest.MonkeyPatch) -> list[Change]:
+    """The changes the engine writes events for during the test."""
+    seen: list[Change] = []
+    original = Writes._record
+
+    async def wrapper(self: Writes, conn: Any, obj: Any, done: list[Change]) -> None:
+        seen.extend(done)
+        await original(self, conn, obj, done)
+
+    monkeypatch.setattr(Writes, "_record", wrapper)
+    return seen
+
+
 def test_update_by_filter_changes(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     m = marker()
     people = make_people(api, m, 3)
-    seen = capture(monkeypatch, "_update_ids")
+    seen = recorded(monkeypatch)
     r = api.patch("/rest/people", params={"filter": f"city[eq]:{m}"}, json={"jobTitle": "after"})
     assert r.status_code == 200, r.text
     assert sorted(c.record_id for c in seen) == sorted(p["id"] for p in people)

@@ -23,9 +23,9 @@ from vingt.engine.preconditions import Preconditions, Tagged, _not_found, _tagge
 from vingt.engine.reads import Reads
 from vingt.engine.values import RecordInput, coerce_record, insert_template
 from vingt.errors import ApiError
-from vingt.metadata.model import ObjectMeta
+from vingt.metadata.model import Catalog, ObjectMeta
 from vingt.metadata.types import FieldType, Storage, sub_column
-from vingt.sql.tables import unique_columns
+from vingt.sql.tables import fk_name, unique_columns
 
 MAX_BATCH = 200
 
@@ -377,10 +377,12 @@ class Writes(Reads, Preconditions):
         return await conn.fetch(compiled.sql, compiled.params([*values, stamp, record_id, expected]))
 
     async def _update_ids(
-        self, conn: Connection, obj: ObjectMeta, ids: list[str], inp: RecordInput, now: dt.datetime
+        self, conn: Connection, obj: ObjectMeta, ids: list[str], inp: RecordInput, now: dt.datetime,
+        *, read_after: bool = True,
     ) -> list[Change]:
         """Write the same ``inp`` to the records ``ids`` in one statement (each ``updatedAt``
-        to its next stamp); a position hint gives each record its own position."""
+        to its next stamp); a position hint gives each record its own position. Without
+        ``read_after`` the changes' ``after`` is left ``None`` for the caller to fill."""
         if not ids:
             return []
         if inp.position_hint is not None:
@@ -399,7 +401,7 @@ class Writes(Reads, Preconditions):
         rows = await conn.fetch(compiled.sql, compiled.params([*values, stamp, id_list, None]))
         done = {str(r[0]) for r in rows}
         touched = [rid for rid in ids if rid in done]
-        return changes("updated", touched, before, await self._snapshot(conn, obj, touched))
+        return changes("updated", touched, before, await self._snapshot(conn, obj, touched) if read_after else {})
 
     async def _update_rows(
         self, conn: Connection, obj: ObjectMeta, updates: list[tuple[str, RecordInput]], now: dt.datetime,
@@ -521,12 +523,17 @@ class Writes(Reads, Preconditions):
         now = _now()
         async with self.db.unit() as conn:
             ids = await self._ids(conn, obj, filter_)
+            # a response of whole records is also each event's ``after``: read once
+            whole = selection.whole and inp.position_hint is None
             try:
-                done = await self._update_ids(conn, obj, ids, inp, now)
+                done = await self._update_ids(conn, obj, ids, inp, now, read_after=not whole)
             except IntegrityViolation as exc:
                 raise self._integrity_error(obj, exc) from exc
+            by_id = await self._records_by_id(conn, obj, ids, selection, include_deleted(filter_))
+            if whole:
+                done = [Change(c.action, c.record_id, c.before, by_id.get(c.record_id)) for c in done]
             await self._record(conn, obj, done)
-            return await self._read_ids(conn, obj, ids, selection, include_deleted=include_deleted(filter_))
+            return [by_id[i] for i in ids if i in by_id]
 
     async def _ids(self, conn: Connection, obj: ObjectMeta, filter_: Filter | None, only_deleted: bool = False) -> list[str]:
         """The ids a write by filter touches: at most ``max_affected``, else 400 and nothing
@@ -628,7 +635,7 @@ class Writes(Reads, Preconditions):
         try:
             rows = await conn.fetch(compiled.sql, compiled.params([self.dialect.adapt_list(Storage.UUID, ids), expected]))
         except IntegrityViolation as exc:
-            raise self._integrity_error(obj, exc) from exc
+            raise self._integrity_error(obj, exc, destroying=True) from exc
         done = {str(r[0]) for r in rows}
         return changes("destroyed", [rid for rid in ids if rid in done], before, {})
 
@@ -685,7 +692,7 @@ class Writes(Reads, Preconditions):
 
     # ---- errors ---------------------------------------------------------------------------
 
-    def _integrity_error(self, obj: ObjectMeta, exc: IntegrityViolation) -> ApiError:
+    def _integrity_error(self, obj: ObjectMeta, exc: IntegrityViolation, destroying: bool = False) -> ApiError:
         if exc.kind == "unique":
             if exc.column in (None, "id") and (exc.constraint or "").endswith("pkey") or exc.column == "id":
                 return ApiError("RECORD_ALREADY_EXISTS", "Record already exists", {"object": obj.name_singular})
@@ -695,6 +702,8 @@ class Writes(Reads, Preconditions):
                 f"A record with this {path or 'value'} already exists",
                 {"object": obj.name_singular, "field": path},
             )
+        if exc.kind == "foreign_key" and destroying:
+            return restricted(self.catalog, obj, exc.constraint)
         if exc.kind == "foreign_key":
             return ApiError(
                 "RELATION_TARGET_NOT_FOUND",
@@ -704,6 +713,26 @@ class Writes(Reads, Preconditions):
         if exc.kind == "not_null":
             return ApiError("VALIDATION_ERROR", f"Field {exc.column} is not nullable.", {"field": exc.column})
         return ApiError("VALIDATION_ERROR", "The values break a constraint of the object", {"object": obj.name_singular})
+
+
+def restricted(catalog: Catalog, obj: ObjectMeta, constraint: str | None) -> ApiError:
+    """409 ``RESTRICTED_BY_RELATION``: records of ``obj`` cannot be destroyed while records
+    point at them through a relation whose ``onDelete`` is ``RESTRICT`` (or ``NO_ACTION``).
+    Names the relation (PostgreSQL names the constraint; on SQLite, every such relation)."""
+    blocking = [
+        (o, f) for o in catalog.objects for f in o.fields
+        if f.is_many_to_one and f.relation is not None and f.relation.target_object == obj.name_singular
+        and (f.relation.on_delete or "SET_NULL") in ("RESTRICT", "NO_ACTION")
+    ]
+    named = [(o, f) for o, f in blocking if constraint is not None and constraint == fk_name(f)]
+    relations = [{"object": o.name_singular, "field": f.name} for o, f in (named or blocking)]
+    which = ", ".join(f"{r['object']}.{r['field']}" for r in relations) or "a relation"
+    return ApiError(
+        "RESTRICTED_BY_RELATION",
+        f"Records still point at this {obj.name_singular} through {which} (onDelete RESTRICT): "
+        "destroy them or point them elsewhere first",
+        {"object": obj.name_singular, "relations": relations},
+    )
 
 
 def _column_path(obj: ObjectMeta, column: str | None) -> str | None:

@@ -395,12 +395,19 @@ def _connection(items: list[dict[str, Any]], flt: dict[str, Any] | None, paging:
 
 
 def _decode_cursor(cursor: str) -> str:
-    """Ids, or nestjs-query style base64 cursors wrapping one."""
-    if len(cursor) == 36:
-        return cursor
+    """Ids, or nestjs-query style base64 cursors wrapping one: the canonical id (lower-case,
+    hyphenated), so that it compares with the listed ids; anything else is INVALID_CURSOR."""
+    text = cursor
     try:
-        return base64.b64decode(cursor + "=" * (-len(cursor) % 4)).decode().rsplit(":", 1)[-1]
-    except (ValueError, UnicodeDecodeError):
+        uuid.UUID(cursor)
+    except ValueError:
+        try:
+            text = base64.b64decode(cursor + "=" * (-len(cursor) % 4), validate=True).decode().rsplit(":", 1)[-1]
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError("INVALID_CURSOR", f"Invalid cursor: {cursor}", {"cursor": cursor}) from None
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
         raise ApiError("INVALID_CURSOR", f"Invalid cursor: {cursor}", {"cursor": cursor}) from None
 
 

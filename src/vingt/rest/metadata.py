@@ -54,12 +54,8 @@ def _page(items: list[dict[str, Any]], query: QueryParams) -> tuple[list[dict[st
             {"parameters": ["starting_after", "ending_before"]},
         )
     ordered = sorted(items, key=lambda i: i["id"], reverse=True)
-    for cursor in (after, before):
-        if cursor:
-            try:
-                uuid.UUID(cursor)
-            except ValueError:
-                raise ApiError("INVALID_CURSOR", f"Invalid cursor: {cursor}", {"cursor": cursor}) from None
+    # cursors compare as the canonical (lower-case, hyphenated) ids they name
+    after, before = _canonical_cursor(after), _canonical_cursor(before)
     if after:
         rest = [i for i in ordered if i["id"] < after]
         page, has_next, has_prev = rest[:limit], len(rest) > limit, True
@@ -75,6 +71,15 @@ def _page(items: list[dict[str, Any]], query: QueryParams) -> tuple[list[dict[st
         "endCursor": page[-1]["id"] if page else None,
     }
     return page, info
+
+
+def _canonical_cursor(cursor: str | None) -> str | None:
+    if not cursor:
+        return None
+    try:
+        return str(uuid.UUID(cursor))
+    except ValueError:
+        raise ApiError("INVALID_CURSOR", f"Invalid cursor: {cursor}", {"cursor": cursor}) from None
 
 
 async def handle(request: Request, principal: Principal, path: str) -> Response:

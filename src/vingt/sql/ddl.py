@@ -15,7 +15,15 @@ from sqlalchemy.schema import CreateIndex, CreateTable, DropIndex
 
 from vingt.metadata.model import Catalog, FieldMeta, ObjectMeta
 from vingt.sql.dialect import Dialect
-from vingt.sql.tables import ON_DELETE_SQL, create_statements, field_indexes, indexes, tables, unique_index
+from vingt.sql.tables import (
+    ON_DELETE_SQL,
+    create_statements,
+    field_indexes,
+    fk_name,
+    indexes,
+    tables,
+    unique_index,
+)
 
 
 def _q(dialect: Dialect, name: str) -> str:
@@ -55,7 +63,7 @@ def rename_table(old: Catalog, new: Catalog, old_name: str, new_name: str, diale
 
 
 def _fk_name(field: FieldMeta) -> str:
-    return f"FK_{field.object_name}_{field.join_column}"[:63]
+    return fk_name(field)
 
 
 def _references(catalog: Catalog, field: FieldMeta, dialect: Dialect) -> str:

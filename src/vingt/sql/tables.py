@@ -8,6 +8,7 @@ unique fields get a unique index over live (not soft-deleted) rows.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import sqlalchemy as sa
@@ -47,12 +48,28 @@ def unique_columns(field: FieldMeta) -> list[str]:
     return [c.name for c in field.columns()]
 
 
+# PostgreSQL truncates identifiers to 63 bytes: two long names sharing their first 63 bytes
+# would collide. A longer name keeps its start and ends with a hash of the whole name.
+MAX_IDENTIFIER_BYTES = 63
+
+
+def bounded_name(name: str) -> str:
+    """``name`` if it fits in 63 bytes, else its first bytes, ``_`` and 10 hex digits of
+    its SHA-1: distinct names stay distinct."""
+    raw = name.encode()
+    if len(raw) <= MAX_IDENTIFIER_BYTES:
+        return name
+    digest = hashlib.sha1(raw).hexdigest()[:10]
+    head = raw[: MAX_IDENTIFIER_BYTES - len(digest) - 1].decode(errors="ignore")
+    return f"{head}_{digest}"
+
+
 def _index_name(table: sa.Table, suffix: str) -> str:
     """Index names are per schema on PostgreSQL but per database on SQLite, where the
     table name carries the workspace."""
     if table.schema is None:
         return f"IDX_{table.name}_{suffix}"
-    return f"IDX_{table.name}_{suffix}"[:63]
+    return bounded_name(f"IDX_{table.name}_{suffix}")
 
 
 def create_statements(catalog: Catalog, objects: list[ObjectMeta], dialect: Dialect) -> list[Any]:
@@ -82,7 +99,7 @@ def _foreign_key(catalog: Catalog, table: sa.Table, field: FieldMeta, dialect: D
     return sa.ForeignKeyConstraint(
         [table.c[field.join_column]],
         [target.c.id],
-        name=f"FK_{field.object_name}_{field.join_column}"[:63],
+        name=fk_name(field),
         ondelete=ON_DELETE_SQL.get(field.relation.on_delete or "SET_NULL", "SET NULL"),
     )
 
@@ -116,3 +133,8 @@ def indexes(obj: ObjectMeta, table: sa.Table) -> list[sa.Index]:
     if "position" in table.c and obj.field("position") is not None:
         out.append(sa.Index(_index_name(table, "position"), table.c.position))
     return out
+
+
+def fk_name(field: FieldMeta) -> str:
+    """The name of a many-to-one field's foreign key (within PostgreSQL's 63 bytes)."""
+    return bounded_name(f"FK_{field.object_name}_{field.join_column}")
