@@ -7,6 +7,6 @@ import sys
 
 import _venv
 
-python = _venv.ensure("test")
+python = _venv.ensure()
 args = [str(_venv.BIN / "vingt"), "serve", *sys.argv[1:]]
 os.execv(args[0], args)

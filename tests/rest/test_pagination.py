@@ -239,6 +239,18 @@ def test_camel_case_spellings(api: Api, people: dict[str, dict[str, Any]]) -> No
     assert camel["pageInfo"]["hasPreviousPage"] is True
 
 
+def test_older_last_cursor_is_starting_after(api: Api, people: dict[str, dict[str, Any]]) -> None:
+    """Clients of older Twenty releases page with ``last_cursor``."""
+    order = "city[DescNullsLast],position[AscNullsFirst]"
+    full = _ids(_get(api, limit=100, order_by=order))
+    older = _get(api, limit=5, order_by=order, last_cursor=full[4])
+    assert older == _get(api, limit=5, order_by=order, starting_after=full[4])
+    assert _ids(older) == full[5:10]
+    assert_error(
+        api.get("/rest/people", params={"last_cursor": full[1], "starting_after": full[2]}), 400, "INVALID_PARAMETER"
+    )
+
+
 def test_both_cursors_rejected(api: Api, people: dict[str, dict[str, Any]]) -> None:
     a, b = sorted(people)[:2]
     assert_error(

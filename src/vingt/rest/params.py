@@ -1,6 +1,7 @@
 """Query parameters of the record routes: names, spellings, and their parsing.
 
-Both Twenty spellings are accepted (``starting_after`` / ``startingAfter``); an unknown
+Both Twenty spellings are accepted (``starting_after`` / ``startingAfter``, and the older
+``last_cursor``); an unknown
 or repeated parameter is an error naming the accepted ones (DECISIONS.md §3).
 """
 
@@ -19,6 +20,8 @@ ALIASES = {
     "startingAfter": "starting_after",
     "endingBefore": "ending_before",
     "softDelete": "soft_delete",
+    # the pagination parameter of older Twenty releases (and the clients written for them)
+    "last_cursor": "starting_after",
 }
 
 MAX_DEPTH = 2
