@@ -74,3 +74,16 @@ def test_a_date_filter_matches_the_day(api: Api, birthday: str) -> None:
     r = api.get("/rest/people", params={"filter": f"and(city[eq]:{birthday},birthday[eq]:1990-05-17)"})
     assert r.status_code == 200, r.text
     assert r.json()["totalCount"] == 1
+
+
+def test_a_long_or_runs_on_both_databases(api: Api) -> None:
+    """650 OR'ed conditions (SQLite used to refuse more than ~496: expression too deep)."""
+    m = marker()
+    r = api.post("/rest/people", json={"city": m})
+    assert r.status_code == 201, r.text
+    terms = ",".join([f"city[eq]:{i}" for i in range(649)] + [f"city[eq]:{m}"])
+    r = api.get("/rest/people", params={"filter": f"or({terms})"})
+    assert r.status_code == 200, r.text
+    assert r.json()["totalCount"] == 1
+    r = api.get("/rest/people", params={"filter": f"not(or({terms}))", "limit": "1"})
+    assert r.status_code == 200, r.text

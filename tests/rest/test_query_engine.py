@@ -232,3 +232,17 @@ def test_an_unknown_object_is_refused(run: Callable[[Query], Page]) -> None:
     with pytest.raises(ApiError) as e:
         run(Query("noSuchObject"))
     assert e.value.code == "OBJECT_NOT_FOUND"
+
+
+def test_a_filter_of_more_than_1000_conditions_is_refused(api: Api, run: Callable[[Query], Page]) -> None:
+    m = marker()
+    r = api.post("/rest/people", json={"city": m})
+    assert r.status_code == 201, r.text
+    terms = tuple(Condition(("city",), "eq", f"x{i}") for i in range(999)) + (city(m),)
+    page = run(Query("person", BoolOp("or", terms)))
+    assert len(page.records) == 1
+    with pytest.raises(ApiError) as e:
+        run(Query("person", BoolOp("or", (*terms, city("y")))))
+    assert e.value.code == "FILTER_TOO_COMPLEX"
+    assert e.value.status == 400
+    assert e.value.details == {"limit": 1000, "received": 1001}

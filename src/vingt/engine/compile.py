@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, Grouping
 
 from vingt.engine.planner import readable_fields
 from vingt.engine.plans import BoolPred, CountPlan, Pred, ReadPlan, Selection, Sort, Where
@@ -64,15 +64,37 @@ class Aliases:
 # ---- where ----------------------------------------------------------------------------------
 
 
+# terms of one AND / OR rendered side by side; more are split into groups of this size,
+# combined as a balanced tree of parenthesised pairs, so that the expression's depth grows
+# with the logarithm of the number of terms (SQLite refuses expressions deeper than 1000, and
+# a flat chain of OR is as deep as it is long)
+GROUP_TERMS = 16
+
+
 def where_sql(dialect: Dialect, t: Any, where: Where) -> ColumnElement[bool]:
     if isinstance(where, BoolPred):
         parts = [where_sql(dialect, t, item) for item in where.items]
         if where.op == "and":
-            return sa.and_(*parts)
+            return _balanced(sa.and_, "AND", parts)
         if where.op == "or":
-            return sa.or_(*parts)
+            return _balanced(sa.or_, "OR", parts)
         return sa.not_(parts[0])
     return _pred(dialect, t.c[where.column], where)
+
+
+def _balanced(op: Any, word: str, parts: list[ColumnElement[bool]]) -> ColumnElement[bool]:
+    if len(parts) <= GROUP_TERMS:
+        return op(*parts)  # type: ignore[no-any-return]
+    groups = [op(*parts[i : i + GROUP_TERMS]) for i in range(0, len(parts), GROUP_TERMS)]
+
+    def pair(items: list[Any]) -> Any:
+        # a custom operator binding tighter than AND / OR keeps each side in parentheses
+        if len(items) == 1:
+            return items[0]
+        mid = len(items) // 2
+        return pair(items[:mid]).op(word, precedence=100, is_comparison=True)(pair(items[mid:]))
+
+    return Grouping(pair(groups))  # type: ignore[return-value]
 
 
 def _pred(dialect: Dialect, col: Any, p: Pred) -> ColumnElement[bool]:

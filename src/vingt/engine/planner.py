@@ -103,9 +103,30 @@ def resolve_column(obj: ObjectMeta, path: tuple[str, ...], *, purpose: str) -> t
 # ---- filter ---------------------------------------------------------------------------------
 
 
+# the most conditions one filter may hold (a named 400 beyond): bounds the statement's size
+MAX_FILTER_CONDITIONS = 1000
+
+
 def plan_filter(obj: ObjectMeta, f: Filter, b: Bindings) -> Where:
+    count = _conditions(f)
+    if count > MAX_FILTER_CONDITIONS:
+        raise ApiError(
+            "FILTER_TOO_COMPLEX",
+            f"The filter has {count} conditions; at most {MAX_FILTER_CONDITIONS} are allowed",
+            {"limit": MAX_FILTER_CONDITIONS, "received": count},
+        )
+    return _plan_filter(obj, f, b)
+
+
+def _conditions(f: Filter) -> int:
     if isinstance(f, BoolOp):
-        return BoolPred(f.op, tuple(plan_filter(obj, item, b) for item in f.items))
+        return sum(_conditions(item) for item in f.items)
+    return 1
+
+
+def _plan_filter(obj: ObjectMeta, f: Filter, b: Bindings) -> Where:
+    if isinstance(f, BoolOp):
+        return BoolPred(f.op, tuple(_plan_filter(obj, item, b) for item in f.items))
     return _plan_condition(obj, f, b)
 
 
