@@ -183,3 +183,41 @@ def test_match_is_not_accepted_on_other_routes(api: Api) -> None:
     person = create_person(api, city=marker())
     r = api.patch(f"/rest/people/{person['id']}", params={"match": "id"}, json={"jobTitle": "x"})
     assert_error(r, 400, "UNKNOWN_PARAMETER")
+
+
+@pytest.fixture(scope="module")
+def ledger(api: Api) -> str:
+    """A custom object with a unique NUMBER and a unique DATE_TIME field."""
+    singular = "ledger" + uuid.uuid4().hex[:6].replace("0", "a").replace("1", "b")
+    singular = "".join(c for c in singular if c.isalpha())
+    r = api.post("/rest/metadata/objects", json={
+        "nameSingular": singular, "namePlural": singular + "s", "labelSingular": "Ledger", "labelPlural": "Ledgers",
+    })
+    assert r.status_code == 201, r.text
+    object_id = r.json()["data"]["createOneObject"]["id"]
+    for name, kind in (("serial", "NUMBER"), ("bookedAt", "DATE_TIME")):
+        r = api.post("/rest/metadata/fields", json={
+            "objectMetadataId": object_id, "name": name, "label": name, "type": kind, "isUnique": True,
+        })
+        assert r.status_code == 201, r.text
+    return singular + "s"
+
+
+@pytest.mark.parametrize(
+    ("field", "stored", "sent"),
+    [
+        ("serial", 10, 10.0),
+        ("bookedAt", "2024-01-02T03:04:05Z", "2024-01-02T03:04:05.000Z"),
+        ("bookedAt", "2024-01-02T03:04:06Z", "2024-01-02T04:04:06+01:00"),
+    ],
+)
+def test_upsert_matches_equal_values_however_spelled(ledger: str, api: Api, field: str, stored: Any, sent: Any) -> None:
+    r = api.post(f"/rest/{ledger}", json={field: stored, "name": "first"})
+    assert r.status_code == 201, r.text
+    first = r.json()["data"]
+    (record,) = first.values()
+    r = api.post(f"/rest/{ledger}", params={"upsert": "true"}, json={field: sent, "name": "second"})
+    assert r.status_code in (200, 201), r.text
+    (again,) = r.json()["data"].values()
+    assert again["id"] == record["id"]
+    assert again["name"] == "second"

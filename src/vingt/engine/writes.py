@@ -5,6 +5,7 @@ reads the result back; a write that fails leaves neither records nor events."""
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -17,7 +18,7 @@ from vingt.engine import events
 from vingt.engine.changes import Change, changes
 from vingt.engine.compile_events import compile_insert_evented, compile_update_evented
 from vingt.engine.ir import Filter
-from vingt.engine.planner import include_deleted, plan_filter, plan_selection
+from vingt.engine.planner import include_deleted, parse_date, parse_timestamp, plan_filter, plan_selection
 from vingt.engine.plans import Bindings, Selection
 from vingt.engine.preconditions import Preconditions, Tagged, _not_found, _tagged, etag, stamp_text
 from vingt.engine.reads import Reads
@@ -311,13 +312,13 @@ class Writes(Reads, Preconditions):
             for n, k in enumerate(other):
                 value = r[n + 1]
                 if value is not None:
-                    index.setdefault((k, str(value)), set()).add(rid)
+                    index.setdefault((k, _match_key(storages[k], value)), set()).add(rid)
         out: list[str | None] = []
         for i, inp in enumerate(inputs):
             found: set[str] = set()
             for k in keys:
                 if inp.columns.get(k) is not None:
-                    found |= index.get((k, str(inp.columns[k])), set())
+                    found |= index.get((k, _match_key(storages[k], inp.columns[k])), set())
             if len(found) > 1:
                 raise ApiError(
                     "UPSERT_MULTIPLE_MATCHING_RECORDS_CONFLICT",
@@ -743,6 +744,27 @@ def _column_path(obj: ObjectMeta, column: str | None) -> str | None:
             if c.name == column:
                 return f"{f.name}.{c.sub.name}" if c.sub is not None else f.name
     return column
+
+
+def _match_key(storage: Storage, value: Any) -> Any:
+    """A value as upsert matching compares it: by what it means, not how a driver spells it
+    (``10`` and ``10.0``, a timestamp as a datetime or as ISO text, a UUID in any case)."""
+    if storage in (Storage.NUMERIC, Storage.FLOAT, Storage.INTEGER, Storage.BIGINT) and not isinstance(value, bool):
+        try:
+            return decimal.Decimal(str(value))
+        except decimal.InvalidOperation:
+            return str(value)
+    if storage == Storage.TIMESTAMP:
+        parsed = parse_timestamp(value) if isinstance(value, str) else value
+        if isinstance(parsed, dt.datetime):
+            parsed = parsed.astimezone(dt.UTC)
+            return parsed.replace(microsecond=parsed.microsecond // 1000 * 1000)
+        return str(value)
+    if storage == Storage.DATE and isinstance(value, str):
+        return parse_date(value[:10]) or value
+    if storage == Storage.UUID:
+        return str(value).lower()
+    return value if isinstance(value, str | bool | dt.date) else str(value)
 
 
 def _copy_input(inp: RecordInput) -> RecordInput:
