@@ -56,3 +56,29 @@ def test_route_words_are_reserved(api: Api) -> None:
         body = assert_error(r, r.status_code, "METADATA_NAME_CONFLICT")
         assert body["error"]["details"]["reason"] == "RESERVED"
     assert api.get("/rest/docs").status_code == 200
+
+
+def test_records_of_wide_objects_keep_field_order(api: Api) -> None:
+    """An object with more fields than one JSON function call takes (PostgreSQL: 50 pairs)
+    renders its keys in field order on both databases (hardening §18)."""
+    singular = "w" + letters(12)
+    r = api.post("/rest/metadata/objects", json={
+        "nameSingular": singular, "namePlural": singular + "s", "labelSingular": "Wide", "labelPlural": "Wides",
+    })
+    assert r.status_code == 201, r.text
+    object_id = r.json()["data"]["createOneObject"]["id"]
+    # created in reverse alphabetical order, of varied lengths: any sorting would show
+    # (with the object's own fields, more than 50 keys)
+    names = [f"z{'q' * (i % 3)}f{44 - i:02d}" for i in range(45)]
+    for name in names:
+        r = api.post("/rest/metadata/fields", json={
+            "objectMetadataId": object_id, "name": name, "label": name, "type": "TEXT",
+        })
+        assert r.status_code == 201, r.text
+    r = api.post(f"/rest/{singular}s", json={n: n.upper() for n in names})
+    assert r.status_code == 201, r.text
+    record = r.json()["data"]["create" + singular[0].upper() + singular[1:]]
+    assert [k for k in record if k in names] == names
+    assert all(record[n] == n.upper() for n in names)
+    r = api.get(f"/rest/{singular}s/{record['id']}")
+    assert [k for k in r.json()["data"][singular] if k in names] == names

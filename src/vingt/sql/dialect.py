@@ -129,11 +129,19 @@ class PostgresDialect(Dialect):
     def json_build(self, pairs: list[tuple[str, ColumnElement[Any]]]) -> ColumnElement[Any]:
         if len(pairs) <= self.max_pairs:
             return sa.func.json_build_object(*_flatten(pairs), type_=sa.JSON)
+        # a function takes at most 100 arguments: build the object in chunks and splice their
+        # texts ('{"a" : 1}' + '{"b" : 2}' → '{"a" : 1, "b" : 2}'), which keeps the keys in
+        # field order (merging jsonb would sort them)
         chunks = [pairs[i : i + self.max_pairs] for i in range(0, len(pairs), self.max_pairs)]
-        merged: ColumnElement[Any] = sa.func.jsonb_build_object(*_flatten(chunks[0]))
-        for chunk in chunks[1:]:
-            merged = merged.op("||")(sa.func.jsonb_build_object(*_flatten(chunk)))
-        return sa.cast(merged, postgresql.JSON)
+        parts: list[Any] = [sa.literal_column("'{'")]
+        for n, chunk in enumerate(chunks):
+            text = sa.cast(sa.func.json_build_object(*_flatten(chunk)), sa.Text)
+            if n:
+                parts.append(sa.literal_column("', '"))
+            two = sa.literal_column("2")
+            parts.append(sa.func.substr(text, two, sa.func.length(text) - two))
+        parts.append(sa.literal_column("'}'"))
+        return sa.cast(sa.func.concat(*parts), postgresql.JSON)
 
     def json_agg(self, expr: ColumnElement[Any]) -> ColumnElement[Any]:
         return sa.func.coalesce(sa.func.json_agg(expr), sa.literal_column("'[]'::json"))
