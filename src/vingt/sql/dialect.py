@@ -138,7 +138,7 @@ class PostgresDialect(Dialect):
             text = sa.cast(sa.func.json_build_object(*_flatten(chunk)), sa.Text)
             if n:
                 parts.append(sa.literal_column("', '"))
-            two = sa.literal_column("2")
+            two: Any = sa.literal_column("2")
             parts.append(sa.func.substr(text, two, sa.func.length(text) - two))
         parts.append(sa.literal_column("'}'"))
         return sa.cast(sa.func.concat(*parts), postgresql.JSON)
