@@ -224,7 +224,7 @@ def test_delete_restore_destroy_by_filter(api: Api, outbox: Outbox) -> None:
 def test_merge(api: Api, outbox: Outbox) -> None:
     m = marker()
     a = person(api, city=m, jobTitle="keep")
-    b = person(api, city=m, jobTitle="")
+    b = person(api, city=m, jobTitle="", emails={"primaryEmail": f"{m}@example.com"})
     outbox.new()
     r = api.patch("/rest/people/merge", json={"ids": [a["id"], b["id"]], "conflictPriorityIndex": 0})
     assert r.status_code == 200, r.text
@@ -276,7 +276,8 @@ def test_merge_records_the_records_it_repoints(api: Api, outbox: Outbox) -> None
     m = marker()
     companies = []
     for i in range(2):
-        r = api.post("/rest/companies", json={"name": f"{m}-{i}"})
+        # the merged-away company brings its head count: the survivor changes
+        r = api.post("/rest/companies", json={"name": f"{m}-{i}", **({"employees": 5} if i else {})})
         assert r.status_code == 201, r.text
         companies.append(r.json()["data"]["createCompany"]["id"])
     keep, lose = companies
@@ -319,3 +320,18 @@ def test_create_and_update_one_with_their_event_cost_one_statement_on_postgresql
     check(updated_event, outbox, "updated", created["id"])
     assert orjson.loads(updated_event["updatedFields"]) == ["jobTitle"]
     assert orjson.loads(updated_event["after"]) == r.json()["data"]["updatePerson"]
+
+
+def test_a_write_that_changes_nothing_is_no_event(api: Api, outbox: Outbox) -> None:
+    """As Twenty: an update whose diff is empty (only updatedAt moves) emits nothing."""
+    m = marker()
+    p = person(api, city=m, jobTitle="same")
+    outbox.new()
+    for params in ({}, {"depth": "1"}):
+        r = api.patch(f"/rest/people/{p['id']}", params=params, json={"jobTitle": "same", "city": m})
+        assert r.status_code == 200, r.text
+    r = api.patch("/rest/people", params={"filter": f"city[eq]:{m}"}, json={"jobTitle": "same"})
+    assert r.status_code == 200, r.text
+    assert outbox.new() == []
+    r = api.patch(f"/rest/people/{p['id']}", json={"jobTitle": "other"})
+    assert [e["action"] for e in outbox.new()] == ["updated"]

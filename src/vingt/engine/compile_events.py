@@ -12,7 +12,7 @@ read and locked in the same statement), and a second CTE appends the outbox row 
 
 ``updatedFields`` is computed in SQL as ``engine.events.updated_fields`` does in Python: the
 keys of the record after the write, in order, whose value differs from before (``updatedAt``
-and ``searchVector`` left out). SQLite has no data-modifying CTEs; there the same writes run
+and ``searchVector`` left out); an update that changed nothing else appends no row. SQLite has no data-modifying CTEs; there the same writes run
 as a few statements in one transaction (``engine.writes``), which costs no round trip.
 """
 
@@ -55,9 +55,11 @@ def _with_event(write: Any, first: int, changed: bool) -> Any:
         "updatedFields": sa.literal_column(_CHANGED) if changed else sa.null(),
     }
     event = system.event
-    append = sa.insert(event).from_select(
-        list(EVENT_COLUMNS), sa.select(*[values[c] for c in EVENT_COLUMNS]).select_from(w)
-    ).cte("e")
+    rows = sa.select(*[values[c] for c in EVENT_COLUMNS]).select_from(w)
+    if changed:
+        # an update that changed nothing but updatedAt is no event
+        rows = rows.where(sa.literal_column(_CHANGED) != sa.literal_column("'[]'"))
+    append = sa.insert(event).from_select(list(EVENT_COLUMNS), rows).cte("e")
     return sa.select(w.c.id, w.c.a, w.c.stamp).add_cte(append)
 
 

@@ -5,7 +5,8 @@ object, the record, the action (``created``, ``updated``, ``deleted``, ``destroy
 ``restored``; an upsert is resolved to ``created`` or ``updated``), the record's JSON before
 and after, the fields whose value changed, and who wrote. ``updatedFields`` follows Twenty's
 ``objectRecordChangedValues``: every key whose value differs, except ``updatedAt`` and the
-relation fields (which have their own join-column key).
+relation fields (which have their own join-column key). An update, soft delete or restore
+that changed nothing else leaves no event, as Twenty suppresses empty diffs.
 """
 
 from __future__ import annotations
@@ -58,7 +59,10 @@ def event_rows(
     for c in changes:
         fields = None
         if c.before is not None and c.after is not None:
-            fields = orjson.dumps(updated_fields(obj, orjson.loads(c.before), orjson.loads(c.after))).decode()
+            changed = updated_fields(obj, orjson.loads(c.before), orjson.loads(c.after))
+            if not changed:
+                continue  # a write that changed nothing but updatedAt is no event (as in Twenty)
+            fields = orjson.dumps(changed).decode()
         rows.append((
             str(uuid.uuid4()), catalog.workspace_id, obj.id, obj.name_singular, c.record_id, c.action,
             c.before, c.after, fields, actor.api_key_id, who, stamp,
