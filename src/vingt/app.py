@@ -20,7 +20,7 @@ from vingt.errors import ApiError
 from vingt.graphql_api import metadata as metadata_graphql
 from vingt.openapi.routes import routes as openapi_routes
 from vingt.registry import Registry
-from vingt.rest import idempotency, metadata, records
+from vingt.rest import idempotency, metadata, records, webhooks
 from vingt.settings import Settings
 from vingt.sql.dialect import dialect_for
 from vingt.workspaces import app_secret
@@ -82,6 +82,10 @@ async def _rest_once(request: Request) -> Response:
     if ddl:
         handler = metadata.handle
         path = path[len("metadata/") :]
+    if path == "webhooks" or path.startswith("webhooks/"):
+        # /rest/webhooks is Twenty's older spelling of /rest/metadata/webhooks
+        handler, ddl = webhooks.handle, False
+        path = path[len("webhooks") :]
     if request.method == "GET":
         return await handler(request, principal, path)  # type: ignore[no-any-return]
     return await idempotency.guarded(request, principal, lambda: handler(request, principal, path), ddl=ddl)

@@ -17,6 +17,7 @@ class Settings:
     mutation_maximum_affected_records: int = 100
     statement_cache_size: int = 512
     selection_cache_size: int = 512
+    webhook_allow_private_targets: bool = False
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -24,7 +25,12 @@ class Settings:
         for f in fields(cls):
             env = os.environ.get("VINGT_" + f.name.upper())
             if env is not None:
-                values[f.name] = int(env) if f.type in ("int", int) else env
+                if f.type in ("int", int):
+                    values[f.name] = int(env)
+                elif f.type in ("bool", bool):
+                    values[f.name] = env.strip().lower() in ("1", "true", "yes", "on")
+                else:
+                    values[f.name] = env
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 
@@ -38,4 +44,6 @@ HELP = {
     "more is a 400 and nothing is written (VINGT_MUTATION_MAXIMUM_AFFECTED_RECORDS)",
     "statement_cache_size": "compiled SQL statements kept per workspace catalog, least recently used dropped first (VINGT_STATEMENT_CACHE_SIZE)",
     "selection_cache_size": "planned field selections kept per workspace catalog, least recently used dropped first (VINGT_SELECTION_CACHE_SIZE)",
+    "webhook_allow_private_targets": "let webhooks target loopback, private and link-local addresses, for local "
+    "development (VINGT_WEBHOOK_ALLOW_PRIVATE_TARGETS=true)",
 }

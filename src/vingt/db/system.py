@@ -150,3 +150,20 @@ event = sa.Table(
     sa.Index("IDX_event_workspace_seq", "workspaceId", "seq"),
     sa.Index("IDX_event_dispatched_seq", "dispatchedAt", "seq"),
 )
+
+# Webhooks (AUTH_WEBHOOKS.md §6.1): a workspace's subscriptions to its events. ``operations``
+# is a JSON list of ``<object>.<action>`` patterns; a deleted webhook (``deletedAt``) never fires.
+webhook = sa.Table(
+    "webhook",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("workspaceId", sa.String(36), sa.ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("targetUrl", sa.Text, nullable=False),
+    sa.Column("operations", sa.Text, nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("secret", sa.Text, nullable=False),
+    sa.Column("createdAt", sa.Text, nullable=False),
+    sa.Column("updatedAt", sa.Text, nullable=False),
+    sa.Column("deletedAt", sa.Text),
+    sa.Index("IDX_WEBHOOK_WORKSPACE_ID", "workspaceId"),
+)

@@ -1,0 +1,1 @@
+"""Webhooks: what a subscription may say (targets, operations) and, later, their delivery."""
