@@ -546,3 +546,48 @@ def test_bad_variables_are_errors(api: Api) -> None:
     body = r.json()
     assert body.get("errors"), body
     assert not body.get("data")
+
+
+# ---- webhooks (AUTH_WEBHOOKS.md §6.7) ------------------------------------------------------------
+
+WEBHOOK_FIELDS = "id workspaceId targetUrl operations description secret createdAt updatedAt deletedAt"
+
+
+def test_webhooks_through_graphql_both_generations(api: Api) -> None:
+    created = gql(api, f"""mutation {{ createWebhook(input: {{targetUrl: "https://hooks.example.com/g",
+        operations: ["person.*"], description: "from GraphQL"}}) {{ {WEBHOOK_FIELDS} }} }}""")["createWebhook"]
+    assert created["targetUrl"] == "https://hooks.example.com/g" and created["operations"] == ["person.*"]
+    assert len(created["secret"]) == 64 and created["deletedAt"] is None
+    wid = created["id"]
+    # the same row over REST
+    r = api.get(f"/rest/metadata/webhooks/{wid}")
+    assert r.status_code == 200 and r.json() == created
+    assert created in gql(api, f"{{ webhooks {{ {WEBHOOK_FIELDS} }} }}")["webhooks"]
+    assert gql(api, f'{{ webhook(id: "{wid}") {{ id }} }}')["webhook"] == {"id": wid}
+    assert gql(api, f'{{ webhook(input: {{id: "{wid}"}}) {{ id }} }}')["webhook"] == {"id": wid}
+    # later era: {id, update: {...}}; v1.x: the fields beside the id
+    later = gql(api, f'mutation {{ updateWebhook(input: {{id: "{wid}", update: {{operations: ["*.*"]}}}}) '
+                     "{ operations description } }")["updateWebhook"]
+    assert later == {"operations": ["*.*"], "description": "from GraphQL"}
+    older = gql(api, f'mutation {{ updateWebhook(input: {{id: "{wid}", description: "v1"}}) {{ description }} }}')
+    assert older["updateWebhook"] == {"description": "v1"}
+    deleted = gql(api, f'mutation {{ deleteWebhook(id: "{wid}") {{ id deletedAt }} }}')["deleteWebhook"]
+    assert deleted["id"] == wid and deleted["deletedAt"] is not None
+    gql_error(api, f'{{ webhook(id: "{wid}") {{ id }} }}', "NOT_FOUND", "WEBHOOK_NOT_FOUND")
+    gql_error(api, f'mutation {{ deleteWebhook(input: {{id: "{wid}"}}) {{ id }} }}', "NOT_FOUND", "WEBHOOK_NOT_FOUND")
+
+
+@pytest.mark.parametrize(
+    ("mutation", "vingt_code"),
+    [
+        ('createWebhook(input: {targetUrl: "ftp://x.example.com/"}) { id }', "INVALID_TARGET_URL"),
+        ('createWebhook(input: {targetUrl: "http://127.0.0.1:9/"}) { id }', "INVALID_TARGET_URL"),
+        ('createWebhook(input: {targetUrl: "https://x.example.com/", operations: ["person.exploded"]}) { id }',
+         "INVALID_WEBHOOK_INPUT"),
+        ("deleteWebhook { id }", "INVALID_WEBHOOK_INPUT"),
+    ],
+)
+def test_bad_webhook_mutations(api: Api, mutation: str, vingt_code: str) -> None:
+    before = api.get("/rest/webhooks").json()
+    gql_error(api, "mutation { " + mutation + " }", "BAD_USER_INPUT", vingt_code)
+    assert api.get("/rest/webhooks").json() == before

@@ -1,5 +1,5 @@
 """The metadata GraphQL API at ``/metadata`` (GRAPHQL.md §16): objects and fields, read and
-changed through the same ``MetadataService`` as REST.
+changed through the same ``MetadataService`` as REST; webhooks through ``WebhookService``.
 
 Parsed and validated documents are cached by their text. Errors follow Twenty: HTTP 200 with
 ``errors[].extensions.code`` (``NOT_FOUND``, ``BAD_USER_INPUT``, ``FORBIDDEN``, ``CONFLICT``,
@@ -33,6 +33,7 @@ from vingt.metadata.service import MetadataService
 from vingt.metadata.types import FieldType
 from vingt.registry import Principal
 from vingt.rest.body import parse_json, read_bytes
+from vingt.webhooks.service import WebhookService
 
 SDL = """
 scalar UUID
@@ -149,6 +150,31 @@ type Query {
   object(id: UUID!): Object!
   fields(filter: FieldFilter = {}, paging: CursorPaging = {first: 10}): FieldConnection!
   field(id: UUID!): Field!
+  webhooks: [Webhook!]!
+  webhook(id: UUID, input: WebhookIdInput): Webhook!
+}
+
+type Webhook {
+  id: UUID!
+  workspaceId: UUID!
+  targetUrl: String!
+  operations: [String!]!
+  description: String
+  secret: String!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  deletedAt: DateTime
+}
+input WebhookIdInput { id: UUID! }
+input CreateWebhookInput { id: UUID targetUrl: String! operations: [String!] description: String secret: String }
+input WebhookUpdate { targetUrl: String operations: [String!] description: String secret: String }
+input UpdateWebhookInput {
+  id: UUID!
+  update: WebhookUpdate
+  targetUrl: String
+  operations: [String!]
+  description: String
+  secret: String
 }
 
 input CreateObjectInput {
@@ -231,12 +257,16 @@ type Mutation {
   createOneField(input: CreateOneFieldMetadataInput!): Field!
   updateOneField(input: UpdateOneFieldMetadataInput!): Field!
   deleteOneField(input: DeleteOneFieldInput!): Field!
+  createWebhook(input: CreateWebhookInput!): Webhook!
+  updateWebhook(input: UpdateWebhookInput!): Webhook!
+  deleteWebhook(id: UUID, input: WebhookIdInput): Webhook!
 }
 """.replace("__FIELD_TYPES__", " ".join(t.value for t in FieldType))
 
 MAX_PAGE = 1000
 GRAPHQL_CODES = {
     "OBJECT_METADATA_NOT_FOUND": "NOT_FOUND",
+    "WEBHOOK_NOT_FOUND": "NOT_FOUND",
     "FIELD_METADATA_NOT_FOUND": "NOT_FOUND",
     "METADATA_MUTATION_NOT_ALLOWED": "FORBIDDEN",
     "METADATA_NAME_CONFLICT": "CONFLICT",
@@ -274,6 +304,9 @@ class Context:
         self.catalog: Catalog = principal.catalog
         app = request.app
         self.service = MetadataService(app.state.db, app.state.dialect, principal.workspace_id)
+        self.webhooks = WebhookService(
+            app.state.db, app.state.dialect, principal.workspace_id, app.state.settings.webhook_allow_private_targets
+        )
 
     async def refresh(self) -> None:
         self.request.app.state.registry.forget()
@@ -486,6 +519,36 @@ class Root:
         deleted = await self.ctx.service.delete_field(input["id"])
         await self.ctx.refresh()
         return _field(self.ctx, deleted, before)
+
+
+    # webhooks: both generations of Twenty's inputs (AUTH_WEBHOOKS.md §6.7) are accepted
+
+    async def webhooks(self, info: Any) -> Any:
+        return await self.ctx.webhooks.list()
+
+    async def webhook(self, info: Any, id: str | None = None, input: dict[str, Any] | None = None) -> Any:
+        return await self.ctx.webhooks.get(_webhook_id(id, input))
+
+    async def createWebhook(self, info: Any, input: dict[str, Any]) -> Any:  # noqa: N802
+        return await self.ctx.webhooks.create(_without_nulls(input))
+
+    async def updateWebhook(self, info: Any, input: dict[str, Any]) -> Any:  # noqa: N802
+        changes = {k: v for k, v in input.items() if k not in ("id", "update")}
+        changes.update(input.get("update") or {})
+        return await self.ctx.webhooks.update(input["id"], changes)
+
+    async def deleteWebhook(  # noqa: N802
+        self, info: Any, id: str | None = None, input: dict[str, Any] | None = None
+    ) -> Any:
+        return await self.ctx.webhooks.delete(_webhook_id(id, input))
+
+
+def _webhook_id(given: str | None, input: dict[str, Any] | None) -> str:
+    """The webhook named by ``id`` (later era) or ``input: {id}`` (v1.x)."""
+    found = given if given is not None else (input or {}).get("id")
+    if found is None:
+        raise ApiError("INVALID_WEBHOOK_INPUT", "A webhook id is required (id, or input: {id})", {"field": "id"})
+    return str(found)
 
 
 def _without_nulls(payload: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ def upgrade() -> None:
         "event",
         sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
         sa.Column("id", sa.String(36), nullable=False, unique=True),
-        sa.Column("workspaceId", sa.String(36), sa.ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("workspaceId", sa.String(36), nullable=False),
         sa.Column("objectMetadataId", sa.String(36), nullable=False),
         sa.Column("objectName", sa.Text, nullable=False),
         sa.Column("recordId", sa.String(36), nullable=False),
