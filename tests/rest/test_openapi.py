@@ -519,6 +519,26 @@ def test_metadata_document(api: Api) -> None:
     assert_valid(doc, doc["components"]["responses"]["404"]["content"]["application/json"]["schema"], missing.json())
 
 
+def test_metadata_document_webhooks(api: Api) -> None:
+    """The webhook routes are documented, and what they send matches the document."""
+    doc = api.get(METADATA).json()
+    ops = {(path, method): op["operationId"] for path, item in doc["paths"].items() for method, op in item.items()}
+    assert ops[("/webhooks", "get")] == "findManyWebhooks" and ops[("/webhooks", "post")] == "createWebhook"
+    assert ops[("/webhooks/{id}", "delete")] == "deleteWebhook"
+    created = api.post("/rest/metadata/webhooks", json={"targetUrl": "https://hooks.example.com/doc"})
+    assert created.status_code == 201, created.text
+    assert_valid(doc, response_schema(doc, "/webhooks", "post", "201"), created.json())
+    wid = created.json()["id"]
+    assert_valid(doc, response_schema(doc, "/webhooks", "get", "200"), api.get("/rest/metadata/webhooks").json())
+    patched = api.patch(f"/rest/metadata/webhooks/{wid}", json={"description": "documented"})
+    assert_valid(doc, response_schema(doc, "/webhooks/{id}", "patch", "200"), patched.json())
+    deleted = api.delete(f"/rest/metadata/webhooks/{wid}")
+    assert_valid(doc, response_schema(doc, "/webhooks/{id}", "delete", "200"), deleted.json())
+    missing = api.get(f"/rest/metadata/webhooks/{wid}")
+    assert missing.status_code == 404
+    assert_valid(doc, doc["components"]["responses"]["404"]["content"]["application/json"]["schema"], missing.json())
+
+
 # ---- the reference page -----------------------------------------------------------------
 
 

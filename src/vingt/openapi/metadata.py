@@ -42,11 +42,13 @@ def metadata_document() -> Schema:
     paths: Schema = doc["paths"]
     for singular, plural, _ in KINDS:
         paths.update(kind_paths(singular, plural))
+    paths.update(webhook_paths())
     doc["components"].update(
         {
             "schemas": {
                 **object_schemas(),
                 **field_schemas(),
+                **webhook_schemas(),
                 "Error": error_schema(),
                 "PageInfo": page_info_schema(),
             },
@@ -54,7 +56,9 @@ def metadata_document() -> Schema:
             "responses": error_responses(not_found="Object or field not found"),
         }
     )
-    doc["tags"] = [general_tag()] + [{"name": plural, "description": text} for _, plural, text in KINDS]
+    doc["tags"] = [general_tag()] + [{"name": plural, "description": text} for _, plural, text in KINDS] + [
+        {"name": "webhooks", "description": "The workspace's webhooks (also served at /rest/webhooks)"}
+    ]
     return doc
 
 
@@ -407,4 +411,86 @@ def field_schemas() -> Schema:
             "properties": response,
             "required": list(response),
         },
+    }
+
+
+# ---- webhooks (docs/webhooks.md) -------------------------------------------------------------
+
+
+def webhook_paths() -> Schema:
+    tags = ["webhooks"]
+    row = _ref("Webhook")
+    id_param = {"$ref": "#/components/parameters/idPath"}
+
+    def op(op_id: str, summary: str, params: list[Schema], responses: Schema, **extra: Any) -> Schema:
+        return operation(tags, op_id, summary, params, responses, **extra)
+
+    def body(name: str) -> Schema:
+        return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
+
+    update = op(
+        "updateWebhook", "Update a webhook", [id_param],
+        {"200": _json(row), **errors("400", "401", "403", "404", "413", "429")},
+        requestBody=body("WebhookForUpdate"),
+    )
+    return {
+        "/webhooks": {
+            "get": op(
+                "findManyWebhooks", "List the webhooks", [],
+                {"200": _json({"type": "array", "items": row}), **errors("400", "401", "403", "429")},
+            ),
+            "post": op(
+                "createWebhook", "Create a webhook", [],
+                {"201": _json(row), **errors("400", "401", "403", "413", "429")},
+                requestBody=body("WebhookForCreate"),
+                description="A target on a loopback, private or link-local address is refused (400 "
+                "`INVALID_TARGET_URL`) unless `VINGT_WEBHOOK_ALLOW_PRIVATE_TARGETS=true`.",
+            ),
+        },
+        "/webhooks/{id}": {
+            "get": op(
+                "findOneWebhook", "Find a webhook", [id_param],
+                {"200": _json(row), **errors("400", "401", "403", "404", "429")},
+            ),
+            "patch": update,
+            "put": {**update, "operationId": "putWebhook", "summary": "Update a webhook (PUT)",
+                    "description": "Same as PATCH (an alias kept for compatibility)."},
+            "delete": op(
+                "deleteWebhook", "Delete a webhook (it never fires again)", [id_param],
+                {"200": _json({"type": "boolean", "const": True}), **errors("400", "401", "403", "404", "429")},
+            ),
+        },
+    }
+
+
+def webhook_schemas() -> Schema:
+    operations_schema: Schema = {
+        "type": "array", "minItems": 1, "maxItems": 100,
+        "items": {"type": "string", "examples": ["person.created", "person.*", "*.deleted", "*.*"]},
+        "description": "<object>.<action> patterns; `*` matches any object or action. Default `[\"*.*\"]`.",
+    }
+    writable: Schema = {
+        "targetUrl": {"type": "string", "maxLength": 2048, "description": "An absolute http or https URL"},
+        "operations": operations_schema,
+        "description": {"type": ["string", "null"], "maxLength": 1000},
+        "secret": {"type": "string", "minLength": 1, "maxLength": 1000,
+                   "description": "The HMAC key of the signatures; generated (64 hex digits) when absent"},
+    }
+    return {
+        "Webhook": {
+            "type": "object",
+            "required": ["id", "workspaceId", "targetUrl", "operations", "description", "secret", "createdAt",
+                         "updatedAt", "deletedAt"],
+            "properties": {
+                "id": UUID, "workspaceId": UUID, "targetUrl": TEXT,
+                "operations": {"type": "array", "items": TEXT},
+                "description": NULLABLE_TEXT, "secret": TEXT, "createdAt": DATE_TIME, "updatedAt": DATE_TIME,
+                "deletedAt": NULLABLE_DATE_TIME,
+            },
+        },
+        "WebhookForCreate": {
+            "type": "object", "required": ["targetUrl"], "additionalProperties": False,
+            "properties": {"id": UUID, **writable},
+        },
+        "WebhookForUpdate": {"type": "object", "additionalProperties": False, "properties": writable},
     }

@@ -20,6 +20,7 @@ from vingt.errors import ApiError
 
 MAX_URL_LENGTH = 2048
 PRIVATE_MESSAGE = "Webhook URL resolves to a private/internal IP address"
+RESOLVE_SECONDS = 2.0  # a name that does not resolve in this time is checked again at delivery
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -85,7 +86,8 @@ def is_internal(address: Address) -> bool:
 
 async def check_outbound(url: str, allow_private: bool) -> None:
     """Refuse a target on an internal address (400 ``INVALID_TARGET_URL``). A host name that
-    does not resolve now is let through (it is checked again at each delivery)."""
+    does not resolve now (within ``RESOLVE_SECONDS``) is let through: it is checked again at
+    each delivery."""
     if allow_private:
         return
     host = urlsplit(url).hostname or ""
@@ -95,8 +97,10 @@ async def check_outbound(url: str, allow_private: bool) -> None:
         addresses = [literal]
     else:
         try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
-        except (OSError, UnicodeError):
+            infos = await asyncio.wait_for(
+                asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM), RESOLVE_SECONDS
+            )
+        except (OSError, UnicodeError, TimeoutError):
             return
         for info in infos:
             found = literal_address(str(info[4][0]).split("%", 1)[0])
