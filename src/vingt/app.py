@@ -19,6 +19,7 @@ from vingt.db.url import parse_database_url
 from vingt.errors import ApiError
 from vingt.graphql_api import metadata as metadata_graphql
 from vingt.openapi.routes import routes as openapi_routes
+from vingt.readiness import readyz
 from vingt.registry import Registry
 from vingt.rest import idempotency, metadata, records, webhooks
 from vingt.settings import Settings
@@ -144,6 +145,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         routes=[
             Route("/healthz", health, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
             Route("/metadata", metadata_graphql.endpoint, methods=["GET", "POST"]),
             *openapi_routes(),
             Route("/rest/{path:path}", rest_endpoint, methods=METHODS),

@@ -130,3 +130,48 @@ def test_apikey_create_for_unknown_workspace_fails(fresh_url: str, tmp_path: Pat
     )
     assert out.returncode != 0
     assert "not found" in out.stderr
+
+
+def test_readyz_follows_the_database(tmp_path: Path) -> None:
+    """/readyz: 200 with the database answering at the migrations' head; 503 naming the
+    database while PostgreSQL refuses connections to it; 200 again once it accepts them."""
+    import asyncio
+
+    import asyncpg
+
+    from conftest import PG_ADMIN_URL
+    from vingt.db.migrate import upgrade
+    from vingt.db.url import parse_database_url
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(PG_ADMIN_URL)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    with pg_database("ready") as url:
+        upgrade(parse_database_url(url))
+        name = url.rsplit("/", 1)[1]
+        server = Server(url, tmp_path)
+        try:
+            ready = httpx.get(server.base + "/readyz")
+            assert ready.status_code == 200, ready.text
+            assert ready.json() == {"status": "ready", "checks": {"database": "ok", "migrations": "ok"}}
+            asyncio.run(admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            asyncio.run(admin(
+                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' "
+                "AND pid <> pg_backend_pid()"
+            ))
+            down = httpx.get(server.base + "/readyz")
+            assert down.status_code == 503, down.text
+            assert down.json()["status"] == "unavailable" and down.json()["checks"]["database"] != "ok"
+            assert httpx.get(server.base + "/healthz").status_code == 200  # alive all along
+            asyncio.run(admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+            # the pool's connections died with the terminated backends: it replaces them as they
+            # fail, so readiness comes back within as many checks as it holds connections
+            statuses = [httpx.get(server.base + "/readyz").status_code for _ in range(12)]
+            assert 200 in statuses, statuses
+            assert set(statuses[statuses.index(200):]) == {200}, statuses
+        finally:
+            server.stop()

@@ -62,3 +62,27 @@ def test_revisions_do_not_import_the_live_definitions() -> None:
         assert "vingt.db import system" not in text and "vingt.db.system" not in text.replace(
             "``vingt.db.system``", ""
         ), revision.name
+
+
+def test_readyz_names_system_tables_behind_the_migrations(tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from vingt.app import create_app
+    from vingt.readiness import head_revision
+    from vingt.settings import Settings
+
+    url = f"sqlite:///{tmp_path / 'ready.db'}"
+    upgrade(parse_database_url(url))
+    with TestClient(create_app(Settings(database_url=url))) as client:
+        r = client.get("/readyz")
+        assert r.status_code == 200, r.text
+        engine = sa.create_engine(parse_database_url(url).sqlalchemy_url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE alembic_version SET version_num = '0001'"))
+        engine.dispose()
+        r = client.get("/readyz")
+        assert r.status_code == 503, r.text
+        assert r.json()["checks"] == {
+            "database": "ok",
+            "migrations": f"at 0001, expected {head_revision()}: restart vingt serve, which upgrades them",
+        }

@@ -1,0 +1,45 @@
+"""``GET /readyz``: whether this process can serve — the database answers and its system
+tables are at the migrations' head. 200 when ready, 503 naming what is not (no auth: it says
+nothing about the data). ``/healthz`` only says the process is alive."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import cache
+
+import orjson
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from starlette.requests import Request
+from starlette.responses import Response
+
+from vingt.db.migrate import MIGRATIONS
+
+CHECK_SECONDS = 2.0
+
+
+@cache
+def head_revision() -> str:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    assert head is not None
+    return head
+
+
+async def readyz(request: Request) -> Response:
+    db = request.app.state.db
+    checks: dict[str, str] = {}
+    try:
+        rows = await asyncio.wait_for(db.fetch("SELECT version_num FROM alembic_version"), CHECK_SECONDS)
+        checks["database"] = "ok"
+        current = str(rows[0][0]) if rows else None
+        head = head_revision()
+        checks["migrations"] = "ok" if current == head else f"at {current}, expected {head}: restart vingt serve, which upgrades them"
+    except TimeoutError:
+        checks["database"] = f"no answer within {CHECK_SECONDS:g} s"
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready, with its reason
+        checks["database"] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".strip()
+    ready = all(v == "ok" for v in checks.values()) and "migrations" in checks
+    body = {"status": "ready" if ready else "unavailable", "checks": checks}
+    return Response(orjson.dumps(body), status_code=200 if ready else 503, media_type="application/json")
