@@ -1,4 +1,7 @@
-"""The ``vingt`` command: serve, workspace create, apikey create / revoke."""
+"""The ``vingt`` command: serve, workspace create / list, apikey create / list / revoke.
+
+Commands that print records print one JSON object per line; tokens are printed once, when a
+key is created, and never again (they are not stored)."""
 
 from __future__ import annotations
 
@@ -75,6 +78,34 @@ def cmd_workspace_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_workspace_list(args: argparse.Namespace) -> int:
+    from vingt.db.system_queries import list_workspaces
+    from vingt.sql.dialect import dialect_for
+
+    for row in _with_db(_database_url(args.database), lambda db: list_workspaces(db, dialect_for(db.kind))):
+        print(orjson.dumps(row).decode())
+    return 0
+
+
+def cmd_apikey_list(args: argparse.Namespace) -> int:
+    from vingt.db.system_queries import list_api_keys, workspace_exists
+    from vingt.sql.dialect import dialect_for
+
+    async def listed(db: Database) -> list[dict[str, Any]] | None:
+        dialect = dialect_for(db.kind)
+        if not await workspace_exists(db, dialect, args.workspace):
+            return None
+        return await list_api_keys(db, dialect, args.workspace)
+
+    rows = _with_db(_database_url(args.database), listed)
+    if rows is None:
+        print(f"error: no workspace {args.workspace}", file=sys.stderr)
+        return 1
+    for row in rows:
+        print(orjson.dumps(row).decode())
+    return 0
+
+
 def cmd_apikey_create(args: argparse.Namespace) -> int:
     from vingt.workspaces import create_api_key
 
@@ -115,6 +146,9 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("name")
     create.add_argument("--database")
     create.set_defaults(fn=cmd_workspace_create)
+    wl = ws.add_parser("list", help="list the workspaces (JSON lines)")
+    wl.add_argument("--database")
+    wl.set_defaults(fn=cmd_workspace_list)
 
     keys = sub.add_parser("apikey", help="manage API keys").add_subparsers(dest="action", required=True)
     kc = keys.add_parser("create", help="create an API key and print its token")
@@ -123,6 +157,10 @@ def parser() -> argparse.ArgumentParser:
     kc.add_argument("--expires-at", dest="expires_at")
     kc.add_argument("--database")
     kc.set_defaults(fn=cmd_apikey_create)
+    kl = keys.add_parser("list", help="list a workspace's API keys (JSON lines; never the tokens)")
+    kl.add_argument("--workspace", required=True)
+    kl.add_argument("--database")
+    kl.set_defaults(fn=cmd_apikey_list)
     kr = keys.add_parser("revoke", help="revoke an API key")
     kr.add_argument("id")
     kr.add_argument("--database")

@@ -175,3 +175,30 @@ def test_readyz_follows_the_database(tmp_path: Path) -> None:
             assert set(statuses[statuses.index(200):]) == {200}, statuses
         finally:
             server.stop()
+
+
+def run_cli_lines(*args: str, cwd: Path) -> list[dict]:
+    out = subprocess.run([*VINGT, *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=True)
+    return [json.loads(line) for line in out.stdout.splitlines()]
+
+
+def test_cli_lists_workspaces_and_keys_without_tokens(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'list.db'}"
+    first = run_cli("workspace", "create", "First", "--database", url, cwd=tmp_path)
+    second = run_cli("workspace", "create", "Second", "--database", url, cwd=tmp_path)
+    listed = run_cli_lines("workspace", "list", "--database", url, cwd=tmp_path)
+    assert [(w["id"], w["displayName"]) for w in listed] == [
+        (first["workspaceId"], "First"), (second["workspaceId"], "Second"),
+    ]
+    extra = run_cli("apikey", "create", "--workspace", first["workspaceId"], "--name", "zapier", "--database", url,
+                    cwd=tmp_path)
+    run_cli("apikey", "revoke", extra["id"], "--database", url, cwd=tmp_path)
+    keys = run_cli_lines("apikey", "list", "--workspace", first["workspaceId"], "--database", url, cwd=tmp_path)
+    assert len(keys) == 2 and keys[1]["id"] == extra["id"] and keys[1]["name"] == "zapier"
+    assert keys[0]["revokedAt"] is None and keys[1]["revokedAt"] is not None
+    printed = json.dumps(keys)
+    assert first["apiKey"] not in printed and extra["token"] not in printed
+    assert all(set(k) == {"id", "workspaceId", "name", "expiresAt", "revokedAt", "createdAt"} for k in keys)
+    missing = subprocess.run([*VINGT, "apikey", "list", "--workspace", str(uuid.uuid4()), "--database", url],
+                             cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 1 and "no workspace" in missing.stderr

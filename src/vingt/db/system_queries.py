@@ -113,6 +113,33 @@ async def insert_api_key(
     )
 
 
+async def list_workspaces(db: Database, dialect: Dialect) -> list[dict[str, Any]]:
+    """Every workspace (deleted ones included, marked), oldest first."""
+    rows = await fetch(
+        db, dialect,
+        sa.select(_ws.c.id, _ws.c.displayName, _ws.c.activationStatus, _ws.c.createdAt, _ws.c.deletedAt)
+        .order_by(_ws.c.createdAt, _ws.c.id),
+    )
+    return [
+        {"id": r[0], "displayName": r[1], "activationStatus": r[2], "createdAt": r[3], "deletedAt": r[4]}
+        for r in rows
+    ]
+
+
+async def list_api_keys(db: Database, dialect: Dialect, workspace_id: str) -> list[dict[str, Any]]:
+    """A workspace's API keys (never their tokens, which are not stored), oldest first."""
+    rows = await fetch(
+        db, dialect,
+        sa.select(_ak.c.id, _ak.c.name, _ak.c.expiresAt, _ak.c.revokedAt, _ak.c.createdAt)
+        .where(_ak.c.workspaceId == workspace_id)
+        .order_by(_ak.c.createdAt, _ak.c.id),
+    )
+    return [
+        {"id": r[0], "workspaceId": workspace_id, "name": r[1], "expiresAt": r[2], "revokedAt": r[3], "createdAt": r[4]}
+        for r in rows
+    ]
+
+
 async def revoke_api_key(conn: Connection, dialect: Dialect, key_id: str, now: str) -> bool:
     """Mark the key revoked: False when it is unknown or already revoked."""
     count = await execute(
