@@ -104,18 +104,28 @@ def _json(schema: Schema, description: str = "Successful operation") -> Schema:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def kind_paths(singular: str, plural: str) -> Schema:
-    S = singular.capitalize()
-    P = plural.capitalize()
-    tags = [plural]
-    item = _ref(f"{S}ForResponse")
-    id_param = {"$ref": "#/components/parameters/idPath"}
+ID_PARAM: Schema = {"$ref": "#/components/parameters/idPath"}
+
+
+def _operations(tags: list[str]) -> Any:
+    """An operation builder for the paths of ``tags``."""
 
     def op(op_id: str, summary: str, params: list[Schema], responses: Schema, **extra: Any) -> Schema:
         return operation(tags, op_id, summary, params, responses, **extra)
 
-    def body(name: str) -> Schema:
-        return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
+    return op
+
+
+def _body(name: str) -> Schema:
+    return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+def kind_paths(singular: str, plural: str) -> Schema:
+    S = singular.capitalize()
+    P = plural.capitalize()
+    op = _operations([plural])
+    item = _ref(f"{S}ForResponse")
+    id_param = ID_PARAM
 
     update = op(
         f"updateOne{S}",
@@ -125,7 +135,7 @@ def kind_paths(singular: str, plural: str) -> Schema:
             "200": _json(_data(f"updateOne{S}", item)),
             **errors("400", "401", "403", "404", "409", "413", "429"),
         },
-        requestBody=body(f"{S}ForUpdate"),
+        requestBody=_body(f"{S}ForUpdate"),
     )
     return {
         f"/{plural}": {
@@ -164,7 +174,7 @@ def kind_paths(singular: str, plural: str) -> Schema:
                     "201": _json(_data(f"createOne{S}", item)),
                     **errors("400", "401", "403", "409", "413", "429"),
                 },
-                requestBody=body(S),
+                requestBody=_body(S),
             ),
         },
         f"/{plural}/{{id}}": {
@@ -418,20 +428,14 @@ def field_schemas() -> Schema:
 
 
 def webhook_paths() -> Schema:
-    tags = ["webhooks"]
+    op = _operations(["webhooks"])
     row = _ref("Webhook")
-    id_param = {"$ref": "#/components/parameters/idPath"}
-
-    def op(op_id: str, summary: str, params: list[Schema], responses: Schema, **extra: Any) -> Schema:
-        return operation(tags, op_id, summary, params, responses, **extra)
-
-    def body(name: str) -> Schema:
-        return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
+    id_param = ID_PARAM
 
     update = op(
         "updateWebhook", "Update a webhook", [id_param],
         {"200": _json(row), **errors("400", "401", "403", "404", "413", "429")},
-        requestBody=body("WebhookForUpdate"),
+        requestBody=_body("WebhookForUpdate"),
     )
     return {
         "/webhooks": {
@@ -442,7 +446,7 @@ def webhook_paths() -> Schema:
             "post": op(
                 "createWebhook", "Create a webhook", [],
                 {"201": _json(row), **errors("400", "401", "403", "413", "429")},
-                requestBody=body("WebhookForCreate"),
+                requestBody=_body("WebhookForCreate"),
                 description="A target on a loopback, private or link-local address is refused (400 "
                 "`INVALID_TARGET_URL`) unless `VINGT_WEBHOOK_ALLOW_PRIVATE_TARGETS=true`.",
             ),
