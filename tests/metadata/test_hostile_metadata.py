@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pytest
+
 from conftest import Api, assert_error
 
 MAX_BODY = 10 * 1024 * 1024
@@ -52,3 +54,48 @@ def test_a_name_with_a_trailing_newline_is_refused(api: Api) -> None:
     assert_error(api.post("/rest/metadata/objects", json=body), 400, "INVALID_METADATA_INPUT")
     body = {**body, "nameSingular": "widgetnl", "namePlural": "widgetnls\n"}
     assert_error(api.post("/rest/metadata/objects", json=body), 400, "INVALID_METADATA_INPUT")
+
+
+def test_a_document_of_thousands_of_aliases_is_refused(api: Api) -> None:
+    """One document must not list every object and field thousands of times (hardening §6)."""
+    alias = "objects(paging: {first: 1000}) { edges { node { id fields(paging: {first: 1000}) { edges { node { id } } } } } }"
+    query = "{ " + " ".join(f"a{i}: {alias}" for i in range(2000)) + " }"
+    r = api.post("/metadata", json={"query": query})
+    assert r.status_code == 400, r.text[:300]
+    error = r.json()["errors"][0]
+    assert error["extensions"]["vingtCode"] == "QUERY_TOO_COMPLEX"
+    assert error["extensions"]["details"] == {"bound": "rootFields", "limit": 20, "received": 2000}
+    assert api.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "bound"),
+    [
+        # a fragment spread many times, each spread many times: exponential if expanded blindly
+        ("{ objects { edges { node { ...A } } } } fragment A on Object { ...B ...B ...B ...B ...B ...B ...B ...B } "
+         "fragment B on Object { ...C ...C ...C ...C ...C ...C ...C ...C } "
+         "fragment C on Object { ...D ...D ...D ...D ...D ...D ...D ...D } "
+         "fragment D on Object { ...E ...E ...E ...E ...E ...E ...E ...E } fragment E on Object { id nameSingular }",
+         "selectedFields"),
+        ("{ objects { edges { node { fields { edges { node { object { fields { edges { node { object { fields "
+         "{ edges { node { id } } } } } } } } } } } } } } }", "depth"),
+        ("{ objects { edges { node { ...A } } } } fragment A on Object { ...A }", None),
+    ],
+)
+def test_costly_documents_are_refused_cheaply(api: Api, query: str, bound: str | None) -> None:
+    r = api.post("/metadata", json={"query": query})
+    assert r.status_code == 400, r.text[:300]
+    extensions = r.json()["errors"][0]["extensions"]
+    if bound is None:  # a fragment cycle: the validation error, not a crash
+        assert extensions["code"] == "GRAPHQL_VALIDATION_FAILED"
+    else:
+        assert extensions["vingtCode"] == "QUERY_TOO_COMPLEX" and extensions["details"]["bound"] == bound
+
+
+def test_an_ordinary_metadata_query_is_within_the_bounds(api: Api) -> None:
+    query = ("{ objects(paging: {first: 100}) { edges { node { id nameSingular namePlural labelSingular isActive "
+             "fields(paging: {first: 1000}) { edges { node { id name type label isNullable options settings "
+             "relation { type targetObjectMetadata { id nameSingular } targetFieldMetadata { id name } } } } } } } } }")
+    r = api.post("/metadata", json={"query": query})
+    assert r.status_code == 200, r.text[:300]
+    assert not r.json().get("errors")

@@ -16,8 +16,13 @@ from typing import Any
 import orjson
 from graphql import (
     DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLError,
     GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
     build_schema,
     execute,
     parse,
@@ -566,6 +571,77 @@ def _resolve(source: Any, info: Any, **args: Any) -> Any:
 # ---- the endpoint ---------------------------------------------------------------------------
 
 
+# Bounds of one document (a named 400 beyond): one request must not make the server list every
+# object and field thousands of times (aliases) while other requests wait.
+MAX_ROOT_FIELDS = 20  # root fields per operation, aliases counted
+MAX_SELECTED_FIELDS = 2000  # field selections in the document, fragments counted where spread
+MAX_DEPTH = 12  # nesting of selections
+
+
+def _cost(doc: DocumentNode) -> ApiError | None:
+    """The first bound the document exceeds, as the error to answer."""
+    fragments = {d.name.value: d for d in doc.definitions if isinstance(d, FragmentDefinitionNode)}
+    total = 0
+    deepest = 0
+
+    def walk(selections: Any, depth: int, spread: frozenset[str]) -> int:
+        """The fields selected here (fragments expanded), counted into ``total`` until it
+        passes its bound; ``spread``: the fragments being expanded, so that a cycle (refused
+        by validation later) cannot loop here."""
+        nonlocal total, deepest
+        deepest = max(deepest, depth)
+        fields = 0
+        for sel in selections:
+            if total > MAX_SELECTED_FIELDS or deepest > MAX_DEPTH:
+                break
+            if isinstance(sel, FieldNode):
+                fields += 1
+                total += 1
+                if sel.selection_set is not None:
+                    walk(sel.selection_set.selections, depth + 1, spread)
+            elif isinstance(sel, InlineFragmentNode):
+                fields += walk(sel.selection_set.selections, depth, spread)
+            elif isinstance(sel, FragmentSpreadNode):
+                name = sel.name.value
+                if name in fragments and name not in spread:
+                    fields += walk(fragments[name].selection_set.selections, depth, spread | {name})
+        return fields
+
+    def roots(selections: Any, spread: frozenset[str]) -> int:
+        count = 0
+        for sel in selections:
+            if isinstance(sel, FieldNode):
+                count += 1
+            elif isinstance(sel, InlineFragmentNode):
+                count += roots(sel.selection_set.selections, spread)
+            elif isinstance(sel, FragmentSpreadNode) and sel.name.value in fragments and sel.name.value not in spread:
+                count += roots(fragments[sel.name.value].selection_set.selections, spread | {sel.name.value})
+            if count > MAX_ROOT_FIELDS * 100:
+                break
+        return count
+
+    for definition in doc.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            root_fields = roots(definition.selection_set.selections, frozenset())
+            if root_fields > MAX_ROOT_FIELDS:
+                return ApiError(
+                    "QUERY_TOO_COMPLEX", f"An operation selects at most {MAX_ROOT_FIELDS} root fields (aliases count)",
+                    {"bound": "rootFields", "limit": MAX_ROOT_FIELDS, "received": root_fields},
+                )
+            walk(definition.selection_set.selections, 1, frozenset())
+    if total > MAX_SELECTED_FIELDS:
+        return ApiError(
+            "QUERY_TOO_COMPLEX", f"A document selects at most {MAX_SELECTED_FIELDS} fields",
+            {"bound": "selectedFields", "limit": MAX_SELECTED_FIELDS},
+        )
+    if deepest > MAX_DEPTH:
+        return ApiError(
+            "QUERY_TOO_COMPLEX", f"Selections nest at most {MAX_DEPTH} levels deep",
+            {"bound": "depth", "limit": MAX_DEPTH},
+        )
+    return None
+
+
 def _document(query: str) -> DocumentNode | list[GraphQLError]:
     doc = _DOCUMENTS.get(query)
     if doc is not None:
@@ -575,6 +651,9 @@ def _document(query: str) -> DocumentNode | list[GraphQLError]:
         doc = parse(query)
     except GraphQLError as exc:
         return [exc]
+    too_costly = _cost(doc)
+    if too_costly is not None:
+        return [GraphQLError(too_costly.message, original_error=too_costly)]
     errors = validate(SCHEMA, doc)
     if errors:
         return errors
