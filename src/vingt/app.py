@@ -75,9 +75,20 @@ async def rest_endpoint(request: Request) -> Response:
         return error_response(ApiError("INTERNAL_ERROR", "Internal server error"))
 
 
+# paths under /rest served by their own GET-only routes (the OpenAPI documents, the reference
+# page): another method reaches the catch-all, and is answered as what it is, a 405
+GET_ONLY = ("open-api/", "docs")
+
+
 async def _rest_once(request: Request) -> Response:
-    principal = await request.app.state.registry.authenticate(request.headers.get("authorization"))
     path = request.path_params["path"]
+    get_only = path.startswith(GET_ONLY[0]) or path == GET_ONLY[1] or path.startswith(GET_ONLY[1] + "/")
+    if get_only and request.method != "GET":
+        raise ApiError(
+            "METHOD_NOT_ALLOWED", f"Cannot {request.method} {request.url.path}",
+            {"method": request.method, "allowed": ["GET"]}, headers={"Allow": "GET"},
+        )
+    principal = await request.app.state.registry.authenticate(request.headers.get("authorization"))
     handler = records.handle
     ddl = path == "metadata" or path.startswith("metadata/")
     if ddl:

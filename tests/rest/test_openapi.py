@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from openapi_spec_validator import validate
 from starlette.testclient import TestClient
 
-from conftest import Api, Workspace, make_workspace
+from conftest import Api, Workspace, assert_error, make_workspace
 from vingt.metadata.model import Catalog
 from vingt.metadata.types import capitalize
 from vingt.registry import Principal
@@ -272,7 +272,8 @@ def test_every_object_and_operation(core: dict[str, Any], app_client: TestClient
     }
     assert core["components"]["parameters"]["depth"]["schema"]["enum"] == [0, 1, 2]
     limit = core["components"]["parameters"]["limit"]["schema"]
-    assert (limit["default"], limit["maximum"]) == (20, 100)
+    # values above the maximum are clamped, so the document sets no maximum (they are valid)
+    assert limit["default"] == 20 and "maximum" not in limit and "clamped" in core_limit_description(core)
     assert set(core["components"]["responses"]) >= {"400", "401", "403", "404", "409", "413"}
     assert core["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
 
@@ -561,3 +562,28 @@ def test_docs_page_and_assets(app_client: TestClient) -> None:
     assert app_client.get("/rest/docs/assets/nope.js").status_code == 404
     slash = app_client.get("/rest/docs/", follow_redirects=False)
     assert slash.status_code in (307, 308) and slash.headers["location"].endswith("/rest/docs")
+
+
+def core_limit_description(core: dict[str, Any]) -> str:
+    return str(core["components"]["parameters"]["limit"]["description"])
+
+
+@pytest.mark.parametrize("path", ["/rest/open-api/core", "/rest/open-api/metadata", "/rest/docs"])
+@pytest.mark.parametrize("method", ["PUT", "POST", "PATCH", "DELETE"])
+def test_documents_and_reference_answer_other_methods_with_405(api: Api, path: str, method: str) -> None:
+    r = api.request(method, path, json={})
+    body = assert_error(r, 405, "METHOD_NOT_ALLOWED")
+    assert r.headers["allow"] == "GET" and body["error"]["details"]["allowed"] == ["GET"]
+
+
+def test_documented_404s(api: Api, core: dict[str, Any]) -> None:
+    """/duplicates with ids that name no record, and a field naming an unknown object, are 404:
+    both documented."""
+    r = api.post("/rest/people/duplicates", json={"ids": [str(uuid.uuid4())]})
+    assert r.status_code == 404, r.text
+    assert "404" in core["paths"]["/people/duplicates"]["post"]["responses"]
+    metadata = api.get(METADATA).json()
+    r = api.post("/rest/metadata/fields", json={"objectMetadataId": str(uuid.uuid4()), "name": "x", "label": "X",
+                                                "type": "TEXT"})
+    assert r.status_code == 404, r.text
+    assert "404" in metadata["paths"]["/fields"]["post"]["responses"]

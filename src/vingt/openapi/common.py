@@ -298,8 +298,9 @@ def parameters(default_limit: int, max_limit: int) -> Schema:
         ),
         "limit": query(
             "limit",
-            f"Number of records per page (default {default_limit}; values above {max_limit} are clamped to it).",
-            {"type": "integer", "minimum": 0, "maximum": max_limit, "default": default_limit},
+            f"Number of records per page (default {default_limit}; values above {max_limit} are clamped to it, "
+            "so they are accepted).",
+            {"type": "integer", "minimum": 0, "default": default_limit},
         ),
         "depth": query(
             "depth",

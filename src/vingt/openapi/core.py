@@ -316,7 +316,7 @@ def object_paths(obj: ObjectMeta) -> Schema:
                 f"find{S}Duplicates",
                 f"Find {s} Duplicates",
                 [*_params(ACTION_PARAMS, obj), IDEMPOTENCY],
-                {"200": _json(duplicates_response(obj)), **errors("400", "401", "403", "413", "429")},
+                {"200": _json(duplicates_response(obj)), **errors("400", "401", "403", "404", "413", "429")},
                 description=f"Records that duplicate each candidate (`data`) or each existing record (`ids`), "
                 f"by the object's duplicate criteria ({_criteria(obj)}). **depth** can be provided to request "
                 f"your **{s}**",

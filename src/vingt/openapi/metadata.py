@@ -172,7 +172,8 @@ def kind_paths(singular: str, plural: str) -> Schema:
                 [],
                 {
                     "201": _json(_data(f"createOne{S}", item)),
-                    **errors("400", "401", "403", "409", "413", "429"),
+                    # a field names its object (objectMetadataId): unknown, 404
+                    **errors("400", "401", "403", *(["404"] if singular == "field" else []), "409", "413", "429"),
                 },
                 requestBody=_body(S),
             ),
