@@ -42,11 +42,16 @@ class Server(live_server.Server):
         return self.log_path.read_text().splitlines(keepends=True)
 
 
-def run_cli(*args: str, cwd: Path) -> dict:
+def run_cli_lines(*args: str, cwd: Path) -> list[dict]:
+    """What a ``vingt`` command printed: one JSON object per line."""
     out = subprocess.run([*VINGT, *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=True)
-    lines = out.stdout.strip().splitlines()
-    assert len(lines) == 1, out.stdout
-    return json.loads(lines[0])  # type: ignore[no-any-return]
+    return [json.loads(line) for line in out.stdout.splitlines()]
+
+
+def run_cli(*args: str, cwd: Path) -> dict:
+    lines = run_cli_lines(*args, cwd=cwd)
+    assert len(lines) == 1, lines
+    return lines[0]
 
 
 def test_serve_prints_a_key_that_reads_people(fresh_url: str, tmp_path: Path) -> None:
@@ -175,11 +180,6 @@ def test_readyz_follows_the_database(tmp_path: Path) -> None:
             assert set(statuses[statuses.index(200):]) == {200}, statuses
         finally:
             server.stop()
-
-
-def run_cli_lines(*args: str, cwd: Path) -> list[dict]:
-    out = subprocess.run([*VINGT, *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=True)
-    return [json.loads(line) for line in out.stdout.splitlines()]
 
 
 def test_cli_lists_workspaces_and_keys_without_tokens(tmp_path: Path) -> None:
