@@ -77,12 +77,13 @@ async def rest_endpoint(request: Request) -> Response:
 
 # paths under /rest served by their own GET-only routes (the OpenAPI documents, the reference
 # page): another method reaches the catch-all, and is answered as what it is, a 405
-GET_ONLY = ("open-api/", "docs")
+GET_ONLY_PREFIXES = ("open-api/", "docs/")
+GET_ONLY_PATHS = ("docs",)
 
 
 async def _rest_once(request: Request) -> Response:
     path = request.path_params["path"]
-    get_only = path.startswith(GET_ONLY[0]) or path == GET_ONLY[1] or path.startswith(GET_ONLY[1] + "/")
+    get_only = path in GET_ONLY_PATHS or path.startswith(GET_ONLY_PREFIXES)
     if get_only and request.method != "GET":
         raise ApiError(
             "METHOD_NOT_ALLOWED", f"Cannot {request.method} {request.url.path}",

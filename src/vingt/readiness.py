@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from vingt.db.migrate import MIGRATIONS
+from vingt.db.system_queries import migration_revision
 
 CHECK_SECONDS = 2.0
 
@@ -31,9 +32,8 @@ async def readyz(request: Request) -> Response:
     db = request.app.state.db
     checks: dict[str, str] = {}
     try:
-        rows = await asyncio.wait_for(db.fetch("SELECT version_num FROM alembic_version"), CHECK_SECONDS)
+        current = await asyncio.wait_for(migration_revision(db), CHECK_SECONDS)
         checks["database"] = "ok"
-        current = str(rows[0][0]) if rows else None
         head = head_revision()
         checks["migrations"] = "ok" if current == head else f"at {current}, expected {head}: restart vingt serve, which upgrades them"
     except TimeoutError:

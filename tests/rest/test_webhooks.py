@@ -109,7 +109,7 @@ def test_internal_targets_allowed_by_the_setting() -> None:
 
 @pytest.mark.parametrize(
     "ops", [[], "person.created", ["person"], ["person.exploded"], ["Person.created"], ["*"], [1], ["a.b.c"],
-            ["person.created"] * 0 + [f"o{i}.created" for i in range(101)]],
+            [f"o{i}.created" for i in range(101)]],
 )
 def test_invalid_operations(api: Api, ops: Any) -> None:
     assert_error(api.post("/rest/webhooks", json={"targetUrl": TARGET, "operations": ops}), 400, "INVALID_WEBHOOK_INPUT")

@@ -113,6 +113,12 @@ async def insert_api_key(
     )
 
 
+async def migration_revision(db: Database) -> str | None:
+    """The Alembic revision the system tables are at (``None`` before the first)."""
+    rows = await db.fetch("SELECT version_num FROM alembic_version")
+    return str(rows[0][0]) if rows else None
+
+
 async def list_workspaces(db: Database, dialect: Dialect) -> list[dict[str, Any]]:
     """Every workspace (deleted ones included, marked), oldest first."""
     rows = await fetch(

@@ -27,13 +27,9 @@ from vingt.sql.dialect import Dialect, iso_ms
 SKIPPED = frozenset({"updatedAt", "searchVector"})
 
 
-def updated_fields(obj: ObjectMeta, before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    """The fields whose value differs between two renderings of a record."""
-    relations = {f.name for f in obj.fields if f.is_relation}
-    return [
-        k for k, v in after.items()
-        if k not in SKIPPED and k not in relations and before.get(k) != v
-    ]
+def updated_fields(skipped: frozenset[str], before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """The keys whose value differs between two renderings of a record, ``skipped`` aside."""
+    return [k for k, v in after.items() if k not in skipped and before.get(k) != v]
 
 
 def actor_json(actor: Any) -> str:
@@ -55,11 +51,12 @@ def event_rows(
     """The outbox rows of ``changes`` (values in ``system_queries.EVENT_COLUMNS`` order)."""
     stamp = iso_ms(now)
     who = actor_json(actor)
+    skipped = SKIPPED | {f.name for f in obj.fields if f.is_relation}
     rows: list[Sequence[Any]] = []
     for c in changes:
         fields = None
         if c.before is not None and c.after is not None:
-            changed = updated_fields(obj, orjson.loads(c.before), orjson.loads(c.after))
+            changed = updated_fields(skipped, orjson.loads(c.before), orjson.loads(c.after))
             if not changed:
                 continue  # a write that changed nothing but updatedAt is no event (as in Twenty)
             fields = orjson.dumps(changed).decode()

@@ -92,8 +92,7 @@ class Writes(Reads, Preconditions):
         row = self._insert_row(obj, inp, now)
         _plain, names = sqlc.compile_insert(self.catalog, self.dialect, obj.name_singular, position)
         compiled = compile_insert_evented(self.catalog, self.dialect, obj.name_singular, names, position, whole)
-        storages = self._storages(obj)
-        values = [self.dialect.adapt(storages[n], row.get(n)) for n in names]
+        values = self._column_values(obj, names, row)
         values += events.event_constants(self.catalog, obj, "created", self.actor, now)
         try:
             rows = await self.db.write(compiled.sql, compiled.params(values))
@@ -210,9 +209,12 @@ class Writes(Reads, Preconditions):
         return out, done
 
     def _row_params(self, obj: ObjectMeta, compiled: sqlc.Compiled, names: tuple[str, ...], row: dict[str, Any]) -> list[Any]:
+        return compiled.params(self._column_values(obj, names, row))
+
+    def _column_values(self, obj: ObjectMeta, names: tuple[str, ...], row: dict[str, Any]) -> list[Any]:
+        """The values of ``row``'s columns ``names``, as the driver takes them."""
         storages = self._storages(obj)
-        values = [self.dialect.adapt(storages[n], row.get(n)) for n in names]
-        return compiled.params(values)
+        return [self.dialect.adapt(storages[n], row.get(n)) for n in names]
 
     def _storages(self, obj: ObjectMeta) -> dict[str, Storage]:
         key = ("storages", obj.name_singular)

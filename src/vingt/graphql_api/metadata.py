@@ -584,28 +584,25 @@ def _cost(doc: DocumentNode) -> ApiError | None:
     total = 0
     deepest = 0
 
-    def walk(selections: Any, depth: int, spread: frozenset[str]) -> int:
-        """The fields selected here (fragments expanded), counted into ``total`` until it
-        passes its bound; ``spread``: the fragments being expanded, so that a cycle (refused
-        by validation later) cannot loop here."""
+    def walk(selections: Any, depth: int, spread: frozenset[str]) -> None:
+        """Count the fields selected here (fragments expanded) into ``total`` until it passes
+        its bound; ``spread``: the fragments being expanded, so that a cycle (refused by
+        validation later) cannot loop here."""
         nonlocal total, deepest
         deepest = max(deepest, depth)
-        fields = 0
         for sel in selections:
             if total > MAX_SELECTED_FIELDS or deepest > MAX_DEPTH:
-                break
+                return
             if isinstance(sel, FieldNode):
-                fields += 1
                 total += 1
                 if sel.selection_set is not None:
                     walk(sel.selection_set.selections, depth + 1, spread)
             elif isinstance(sel, InlineFragmentNode):
-                fields += walk(sel.selection_set.selections, depth, spread)
+                walk(sel.selection_set.selections, depth, spread)
             elif isinstance(sel, FragmentSpreadNode):
                 name = sel.name.value
                 if name in fragments and name not in spread:
-                    fields += walk(fragments[name].selection_set.selections, depth, spread | {name})
-        return fields
+                    walk(fragments[name].selection_set.selections, depth, spread | {name})
 
     def roots(selections: Any, spread: frozenset[str]) -> int:
         count = 0
