@@ -114,7 +114,8 @@ def make_workspace(database_url: str, name: str = "Test") -> Workspace:
 @pytest.fixture(scope="session")
 def app_client(database_url: str) -> Iterator[TestClient]:
     """The application in-process, its lifespan running for the whole session."""
-    app = create_app(Settings(database_url=database_url))
+    # no deliveries from the in-process app: tests that deliver start a real server
+    app = create_app(Settings(database_url=database_url, webhook_delivery=False))
     with TestClient(app, raise_server_exceptions=True) as client:
         yield client
 

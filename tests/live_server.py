@@ -41,13 +41,16 @@ class Server:
     """``vingt serve`` as a subprocess; its output goes to ``log``. ``key`` is the API key it
     printed when it created the first workspace of an empty database (else None)."""
 
-    def __init__(self, url: str, log: Path, workers: int = 1, cwd: Path | None = None):
-        self.port = _free_port()
+    def __init__(
+        self, url: str, log: Path, workers: int = 1, cwd: Path | None = None, env: dict[str, str] | None = None,
+        port: int | None = None,
+    ):
+        self.port = port or _free_port()
         self.base = f"http://{HOST}:{self.port}"
         self.log_path = log
-        env = dict(os.environ)
+        env = {**os.environ, **(env or {})}
         env.pop("VINGT_SECRET", None)
-        self.log = log.open("w")
+        self.log = log.open("a")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "vingt", "serve", "--host", HOST, "--port", str(self.port), "--database", url, "--workers", str(workers)],
             stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=cwd,

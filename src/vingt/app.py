@@ -24,6 +24,7 @@ from vingt.registry import Registry
 from vingt.rest import idempotency, metadata, records, webhooks
 from vingt.settings import Settings
 from vingt.sql.dialect import dialect_for
+from vingt.webhooks.dispatcher import Dispatcher
 from vingt.workspaces import app_secret
 
 log = logging.getLogger("vingt")
@@ -99,9 +100,13 @@ async def _rest_once(request: Request) -> Response:
         # /rest/webhooks is Twenty's older spelling of /rest/metadata/webhooks
         handler, ddl = webhooks.handle, False
         path = path[len("webhooks") :]
-    if request.method == "GET":
+    if request.method == "GET" or (handler is webhooks.handle and webhooks.sends(path)):
+        # a redelivery makes an HTTP call, which no transaction may wait on (nor does an
+        # Idempotency-Key mean anything for "send it again")
         return await handler(request, principal, path)  # type: ignore[no-any-return]
-    return await idempotency.guarded(request, principal, lambda: handler(request, principal, path), ddl=ddl)
+    response = await idempotency.guarded(request, principal, lambda: handler(request, principal, path), ddl=ddl)
+    request.app.state.dispatcher.wake()  # the write has committed: its events can go out
+    return response
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
@@ -148,9 +153,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             statement_cache_size=settings.statement_cache_size,
             selection_cache_size=settings.selection_cache_size,
         )
+        app.state.dispatcher = Dispatcher(db, dialect, settings)
+        if settings.webhook_delivery:
+            app.state.dispatcher.start()
         try:
             yield
         finally:
+            await app.state.dispatcher.stop()
             await changes.close()
             await db.close()
 

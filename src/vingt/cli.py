@@ -1,4 +1,4 @@
-"""The ``vingt`` command: serve, workspace create / list, apikey create / list / revoke.
+"""The ``vingt`` command: serve, worker, workspace create / list, apikey create / list / revoke.
 
 Commands that print records print one JSON object per line; tokens are printed once, when a
 key is created, and never again (they are not stored)."""
@@ -67,6 +67,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_level=os.environ.get("VINGT_LOG_LEVEL", "warning"),
         access_log=False,
     )
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Deliver webhooks until SIGTERM or SIGINT, without serving HTTP (for deployments that run
+    ``vingt serve`` with VINGT_WEBHOOK_DELIVERY=false)."""
+    import signal
+
+    from vingt.settings import Settings
+    from vingt.sql.dialect import dialect_for
+    from vingt.webhooks.dispatcher import Dispatcher
+
+    url = _database_url(args.database)
+
+    async def run(db: Database) -> None:
+        dispatcher = Dispatcher(db, dialect_for(db.kind), Settings.from_env(database_url=url))
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        dispatcher.start()
+        print(f"Vingt worker delivering webhooks (database {url})", flush=True)
+        await stop.wait()
+        await dispatcher.stop()
+
+    _with_db(url, run)
     return 0
 
 
@@ -140,6 +166,10 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--database", help=f"database URL (default $VINGT_DATABASE_URL or {DEFAULT_DATABASE_URL})")
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(fn=cmd_serve)
+
+    worker = sub.add_parser("worker", help="deliver webhooks from the event outbox, without serving HTTP")
+    worker.add_argument("--database", help=f"database URL (default $VINGT_DATABASE_URL or {DEFAULT_DATABASE_URL})")
+    worker.set_defaults(fn=cmd_worker)
 
     ws = sub.add_parser("workspace", help="manage workspaces").add_subparsers(dest="action", required=True)
     create = ws.add_parser("create", help="create a workspace with its standard objects and an API key")

@@ -18,6 +18,11 @@ class Settings:
     statement_cache_size: int = 512
     selection_cache_size: int = 512
     webhook_allow_private_targets: bool = False
+    webhook_delivery: bool = True
+    webhook_timeout_seconds: float = 5.0
+    webhook_retry_base_seconds: float = 10.0
+    webhook_retry_hours: float = 72.0
+    webhook_poll_seconds: float = 1.0
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -27,6 +32,8 @@ class Settings:
             if env is not None:
                 if f.type in ("int", int):
                     values[f.name] = int(env)
+                elif f.type in ("float", float):
+                    values[f.name] = float(env)
                 elif f.type in ("bool", bool):
                     values[f.name] = env.strip().lower() in ("1", "true", "yes", "on")
                 else:
@@ -46,4 +53,11 @@ HELP = {
     "selection_cache_size": "planned field selections kept per workspace catalog, least recently used dropped first (VINGT_SELECTION_CACHE_SIZE)",
     "webhook_allow_private_targets": "let webhooks target loopback, private and link-local addresses, for local "
     "development (VINGT_WEBHOOK_ALLOW_PRIVATE_TARGETS=true)",
+    "webhook_delivery": "deliver webhooks from this process; false for processes that only serve requests while "
+    "`vingt worker` delivers (VINGT_WEBHOOK_DELIVERY)",
+    "webhook_timeout_seconds": "how long one delivery attempt waits for the receiver's answer (VINGT_WEBHOOK_TIMEOUT_SECONDS)",
+    "webhook_retry_base_seconds": "delay before the first retry of a failed delivery; each later delay doubles, "
+    "at most one hour (VINGT_WEBHOOK_RETRY_BASE_SECONDS)",
+    "webhook_retry_hours": "how long a failing delivery is retried before it is marked failed (VINGT_WEBHOOK_RETRY_HOURS)",
+    "webhook_poll_seconds": "how often a process looks for events written by other processes (VINGT_WEBHOOK_POLL_SECONDS)",
 }

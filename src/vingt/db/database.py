@@ -63,8 +63,18 @@ class Stats:
     statements = 0
 
 
+_counted: ContextVar[bool] = ContextVar("vingt_counted", default=True)
+
+
 def _count() -> None:
-    Stats.statements += 1
+    if _counted.get():
+        Stats.statements += 1
+
+
+def stop_counting() -> None:
+    """Leave the statements of the running task (and the tasks it starts) out of ``Stats``:
+    background work that belongs to no request."""
+    _counted.set(False)
 
 
 class Connection:

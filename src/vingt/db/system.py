@@ -169,3 +169,42 @@ webhook = sa.Table(
     sa.Column("deletedAt", sa.Text),
     sa.Index("IDX_WEBHOOK_WORKSPACE_ID", "workspaceId"),
 )
+
+# Deliveries (vingt/webhooks/dispatcher.py): one row per (webhook × event) the webhook matched,
+# made after the event committed. ``status`` is ``pending`` until an attempt succeeds
+# (``succeeded``) or retries run out or the webhook is deleted (``failed``); ``nextAttemptAt`` is
+# when a pending delivery is next due — while an attempt is in flight it is the claim's expiry,
+# so a process that dies mid-attempt leaves the delivery due again, never lost. ``eventDate`` is
+# the body's, fixed when the delivery is made.
+webhook_delivery = sa.Table(
+    "webhookDelivery",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("workspaceId", sa.String(36), nullable=False),
+    sa.Column("webhookId", sa.String(36), sa.ForeignKey("webhook.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("eventId", sa.String(36), nullable=False),
+    sa.Column("eventName", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("nextAttemptAt", sa.Text),
+    sa.Column("eventDate", sa.Text, nullable=False),
+    sa.Column("createdAt", sa.Text, nullable=False),
+    sa.Column("updatedAt", sa.Text, nullable=False),
+    sa.Index("IDX_webhook_delivery_due", "status", "nextAttemptAt"),
+    sa.Index("IDX_webhook_delivery_webhook", "webhookId", "createdAt", "id"),
+)
+
+# One row per HTTP attempt of a delivery: when, how long, the status code (``None`` when no
+# response came) and an error or the first 1 KB of the response body.
+webhook_attempt = sa.Table(
+    "webhookAttempt",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("deliveryId", sa.String(36), sa.ForeignKey("webhookDelivery.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("attemptedAt", sa.Text, nullable=False),
+    sa.Column("durationMs", sa.Integer, nullable=False),
+    sa.Column("statusCode", sa.Integer),
+    sa.Column("error", sa.Text),
+    sa.Column("response", sa.Text),
+    sa.Index("IDX_webhook_attempt_delivery", "deliveryId", "attemptedAt"),
+)

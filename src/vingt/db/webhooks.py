@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from vingt.db import system
+from vingt.db import deliveries, system
 from vingt.db.database import Database
 from vingt.db.statements import execute, fetch
 from vingt.sql.dialect import Dialect
@@ -59,4 +59,6 @@ class WebhookStore:
         """Soft-delete: the webhook stops firing (its pending deliveries with it)."""
         async with self.db.transaction() as conn:
             stmt = sa.update(T).where(self._live(), T.c.id == webhook_id).values(deletedAt=now, updatedAt=now)
-            return bool(await execute(conn, self.dialect, stmt))
+            deleted = bool(await execute(conn, self.dialect, stmt))
+            await deliveries.fail_pending(conn, self.dialect, now, webhook_id=webhook_id)
+            return deleted

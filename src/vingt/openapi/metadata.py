@@ -463,9 +463,40 @@ def webhook_paths() -> Schema:
             "delete": op(
                 "deleteWebhook", "Delete a webhook (it never fires again)", [id_param],
                 {"200": _json({"type": "boolean", "const": True}), **errors("400", "401", "403", "404", "429")},
+                description="Its pending deliveries end as `failed`.",
+            ),
+        },
+        "/webhooks/{id}/deliveries": {
+            "get": op(
+                "findManyWebhookDeliveries", "List a webhook's deliveries, newest first", [
+                    id_param,
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 0},
+                     "description": "Deliveries per page (default 20; larger values are clamped to the maximum page size)"},
+                    {"name": "starting_after", "in": "query", "schema": UUID,
+                     "description": "The `endCursor` of the previous page"},
+                    {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(DELIVERY_STATUSES)}},
+                ],
+                {"200": _json(_ref("WebhookDeliveryPage")), **errors("400", "401", "403", "404", "429")},
+                description="One delivery per (webhook × event) it matched, each with every HTTP attempt made.",
+            ),
+        },
+        "/webhooks/{id}/deliveries/{deliveryId}/redeliver": {
+            "post": op(
+                "redeliverWebhookDelivery", "Send a delivery again now", [
+                    id_param,
+                    {"name": "deliveryId", "in": "path", "required": True, "schema": UUID},
+                ],
+                {"200": _json(_ref("WebhookDelivery")), **errors("400", "401", "403", "404", "429"),
+                 "410": {"description": "The delivery's event is no longer kept",
+                         "content": {"application/json": {"schema": _ref("Error")}}}},
+                description="One new attempt, made before the answer; the delivery as it is after it. 410 "
+                "`DELIVERY_EXPIRED` once its event is no longer kept.",
             ),
         },
     }
+
+
+DELIVERY_STATUSES = ("pending", "succeeded", "failed")
 
 
 def webhook_schemas() -> Schema:
@@ -498,4 +529,41 @@ def webhook_schemas() -> Schema:
             "properties": {"id": UUID, **writable},
         },
         "WebhookForUpdate": {"type": "object", "additionalProperties": False, "properties": writable},
+        "WebhookAttempt": {
+            "type": "object",
+            "required": ["id", "attemptedAt", "durationMs", "statusCode", "error", "response"],
+            "properties": {
+                "id": UUID, "attemptedAt": DATE_TIME, "durationMs": {"type": "integer", "minimum": 0},
+                "statusCode": {"type": ["integer", "null"], "description": "null when no response came"},
+                "error": {**NULLABLE_TEXT, "description": "why no response came (refused, timed out, internal target)"},
+                "response": {**NULLABLE_TEXT, "description": "the first 1 KB of the response body"},
+            },
+        },
+        "WebhookDelivery": {
+            "type": "object",
+            "required": ["id", "webhookId", "eventId", "eventName", "status", "attemptCount", "nextAttemptAt",
+                         "createdAt", "updatedAt", "attempts"],
+            "properties": {
+                "id": UUID, "webhookId": UUID,
+                "eventId": {**UUID, "description": "the X-Vingt-Event-Id header of every attempt"},
+                "eventName": TEXT,
+                "status": {"type": "string", "enum": list(DELIVERY_STATUSES)},
+                "attemptCount": {"type": "integer", "minimum": 0},
+                "nextAttemptAt": {**NULLABLE_DATE_TIME, "description": "when a pending delivery is next tried"},
+                "createdAt": DATE_TIME, "updatedAt": DATE_TIME,
+                "attempts": {"type": "array", "items": _ref("WebhookAttempt"), "description": "oldest first"},
+            },
+        },
+        "WebhookDeliveryPage": {
+            "type": "object",
+            "required": ["data", "pageInfo"],
+            "properties": {
+                "data": {"type": "object", "required": ["deliveries"],
+                         "properties": {"deliveries": {"type": "array", "items": _ref("WebhookDelivery")}}},
+                "pageInfo": {"type": "object", "required": ["hasNextPage", "startCursor", "endCursor"], "properties": {
+                    "hasNextPage": BOOL, "startCursor": {"type": ["string", "null"]},
+                    "endCursor": {"type": ["string", "null"]},
+                }},
+            },
+        },
     }

@@ -5,6 +5,8 @@
     POST   /rest/webhooks          row (201)           targetUrl, operations?, description?, secret?, id?
     PATCH  /rest/webhooks/{id}     row                 any of targetUrl, operations, description, secret
     DELETE /rest/webhooks/{id}     true                soft delete: the webhook stops firing
+    GET    /rest/webhooks/{id}/deliveries                  the delivery log, newest first
+    POST   /rest/webhooks/{id}/deliveries/{deliveryId}/redeliver   a new attempt now
 
 Rows are Twenty's: ``{id, workspaceId, targetUrl, operations, description, secret, createdAt,
 updatedAt, deletedAt}``; the secret is returned in clear, as Twenty does (it is the receiver's
@@ -22,6 +24,7 @@ from starlette.responses import Response
 from vingt.errors import ApiError
 from vingt.registry import Principal
 from vingt.rest.body import read_json
+from vingt.webhooks.log import DeliveryLog
 from vingt.webhooks.service import WebhookService, webhook_id
 
 
@@ -36,11 +39,27 @@ def service(request: Request, principal: Principal) -> WebhookService:
     )
 
 
+def sends(path: str) -> bool:
+    """Whether ``path`` (after ``webhooks``) is a redelivery, which calls the receiver."""
+    return path.rstrip("/").endswith("/redeliver")
+
+
+def _route_not_found(request: Request) -> ApiError:
+    return ApiError("ROUTE_NOT_FOUND", f"Cannot {request.method} {request.url.path}", {"path": request.url.path})
+
+
+def _method_not_allowed(request: Request, allowed: str) -> ApiError:
+    return ApiError(
+        "METHOD_NOT_ALLOWED", f"Cannot {request.method} {request.url.path}",
+        {"method": request.method, "allowed": allowed.split(", ")}, headers={"Allow": allowed},
+    )
+
+
 async def handle(request: Request, principal: Principal, path: str) -> Response:
-    """``path``: what follows ``webhooks`` (empty, or a webhook id)."""
+    """``path``: what follows ``webhooks`` (empty, a webhook id, or its deliveries)."""
     segments = [s for s in path.split("/") if s]
     if len(segments) > 1:
-        raise ApiError("ROUTE_NOT_FOUND", f"Cannot {request.method} {request.url.path}", {"path": request.url.path})
+        return await _deliveries(request, principal, segments)
     wid = webhook_id(segments[0]) if segments else None
     if request.query_params:
         name = next(iter(request.query_params.keys()))
@@ -59,8 +78,24 @@ async def handle(request: Request, principal: Principal, path: str) -> Response:
     if wid is not None and method == "DELETE":
         await hooks.delete(wid)
         return _json(True)
-    allowed = "GET, POST" if wid is None else "GET, PATCH, PUT, DELETE"
-    raise ApiError(
-        "METHOD_NOT_ALLOWED", f"Cannot {request.method} {request.url.path}",
-        {"method": request.method, "allowed": allowed.split(", ")}, headers={"Allow": allowed},
-    )
+    raise _method_not_allowed(request, "GET, POST" if wid is None else "GET, PATCH, PUT, DELETE")
+
+
+async def _deliveries(request: Request, principal: Principal, segments: list[str]) -> Response:
+    """``{id}/deliveries`` (GET) and ``{id}/deliveries/{deliveryId}/redeliver`` (POST)."""
+    listing = len(segments) == 2 and segments[1] == "deliveries"
+    redeliver = len(segments) == 4 and segments[1] == "deliveries" and segments[3] == "redeliver"
+    if not (listing or redeliver):
+        raise _route_not_found(request)
+    if request.method != ("GET" if listing else "POST"):
+        raise _method_not_allowed(request, "GET" if listing else "POST")
+    hooks = service(request, principal)
+    wid = (await hooks.get(segments[0]))["id"]
+    log = DeliveryLog(request.app.state.db, request.app.state.dialect, request.app.state.dispatcher)
+    settings = request.app.state.settings
+    if listing:
+        return _json(await log.page(wid, request.query_params, settings.default_page_size, settings.max_page_size))
+    if request.query_params:
+        name = next(iter(request.query_params.keys()))
+        raise ApiError("UNKNOWN_PARAMETER", f"Unknown query parameter '{name}'", {"parameter": name, "accepted": []})
+    return _json(await log.redeliver(wid, segments[2]))

@@ -1,0 +1,208 @@
+"""Webhook delivery from the event outbox, after commit, never on the request path.
+
+A ``Dispatcher`` runs in every ``vingt serve`` process (and in ``vingt worker``). Each turn it
+
+1. **fans out**: claims the oldest events no process has dispatched, makes one delivery per
+   (matching webhook × event) and marks the events dispatched — one transaction, so an event
+   is fanned out exactly once;
+2. **sends**: claims the deliveries that are due (leasing them for the attempt's timeout and a
+   margin), POSTs them concurrently, and records every attempt and the delivery's next state in
+   one transaction per batch.
+
+A failed attempt is retried after ``VINGT_WEBHOOK_RETRY_BASE_SECONDS`` (default 10), the delay
+doubling each time, with ±20 % jitter, never more than an hour; a delivery that would be retried
+later than ``VINGT_WEBHOOK_RETRY_HOURS`` (default 72) after it was made is ``failed``. A process
+that dies mid-attempt leaves its leased deliveries due again when the lease expires: delivery is
+at least once, and ``X-Vingt-Event-Id`` lets receivers drop a repeat.
+
+Writes wake the dispatcher of their process (``wake()``); other processes notice new events
+within ``VINGT_WEBHOOK_POLL_SECONDS``. Its statements are not counted in ``Stats`` (they belong
+to no request).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import random
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from vingt.db import deliveries
+from vingt.db.database import Database, stop_counting
+from vingt.settings import Settings
+from vingt.sql.dialect import Dialect, iso_ms
+from vingt.webhooks import operations, payload
+from vingt.webhooks.sender import Sender
+
+log = logging.getLogger("vingt.webhooks")
+
+FAN_OUT_BATCH = 500
+SEND_BATCH = 50
+MAX_BATCHES_IN_FLIGHT = 4
+MAX_DELAY_SECONDS = 3600.0
+JITTER = 0.2
+LEASE_MARGIN_SECONDS = 10.0  # past the timeout: time to record the outcome of a batch
+COALESCE_SECONDS = 0.02  # after a wake, let the writes of a burst commit and go out together
+ERROR_PAUSE_SECONDS = 1.0
+
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def parse_time(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+def retry_delay(attempts: int, base: float) -> float:
+    """Seconds to wait after the ``attempts``-th failed attempt."""
+    delay = min(base * 2 ** min(attempts - 1, 40), MAX_DELAY_SECONDS)
+    return min(delay * random.uniform(1 - JITTER, 1 + JITTER), MAX_DELAY_SECONDS)
+
+
+class Dispatcher:
+    def __init__(self, db: Database, dialect: Dialect, settings: Settings):
+        self.db = db
+        self.dialect = dialect
+        self.base_delay = settings.webhook_retry_base_seconds
+        self.give_up_after = dt.timedelta(hours=settings.webhook_retry_hours)
+        self.poll = settings.webhook_poll_seconds
+        self.lease = dt.timedelta(seconds=settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS)
+        self.sender = Sender(settings.webhook_timeout_seconds, settings.webhook_allow_private_targets)
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._batches: set[asyncio.Task[None]] = set()
+        self._stopping = False
+
+    # ---- life ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="vingt-webhook-dispatcher")
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def stop(self) -> None:
+        """Stop claiming; let the attempts in flight finish (each is bounded by the timeout)."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+        if self._batches:
+            await asyncio.wait(self._batches)
+        await self.sender.close()
+
+    async def _run(self) -> None:
+        stop_counting()
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                busy = await self.turn()
+            except Exception:
+                log.exception("webhook dispatch failed; trying again")
+                busy = False
+                await asyncio.sleep(ERROR_PAUSE_SECONDS)
+            if busy or self._stopping:
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.poll)
+            except TimeoutError:
+                pass
+            else:
+                await asyncio.sleep(COALESCE_SECONDS)
+
+    async def turn(self) -> bool:
+        """One fan-out and one claim of due deliveries; whether there may be more to do now."""
+        fanned = await self.fan_out()
+        claimed = await self.send_due()
+        return fanned == FAN_OUT_BATCH or claimed == SEND_BATCH
+
+    # ---- fan-out --------------------------------------------------------------------------------
+
+    async def fan_out(self) -> int:
+        async with self.db.transaction() as conn:
+            events = await deliveries.claim_events(conn, self.dialect, FAN_OUT_BATCH)
+            if not events:
+                return 0
+            hooks = await deliveries.live_webhooks(conn, self.dialect, sorted({e.workspace_id for e in events}))
+            by_workspace: dict[str, list[tuple[str, list[str]]]] = {}
+            for hook_id, workspace_id, ops in hooks:
+                by_workspace.setdefault(workspace_id, []).append((hook_id, orjson.loads(ops)))
+            now = iso_ms(now_utc())
+            rows: list[Sequence[Any]] = [
+                (str(uuid.uuid4()), e.workspace_id, hook_id, e.id, e.name, "pending", 0, now, now, now, now)
+                for e in events
+                for hook_id, ops in by_workspace.get(e.workspace_id, ())
+                if operations.matches(ops, e.name)
+            ]
+            await deliveries.insert_deliveries(conn, self.dialect, rows)
+            await deliveries.mark_dispatched(conn, self.dialect, [e.seq for e in events], now)
+        return len(events)
+
+    # ---- attempts -------------------------------------------------------------------------------
+
+    async def send_due(self) -> int:
+        if len(self._batches) >= MAX_BATCHES_IN_FLIGHT or self._stopping:
+            return 0
+        now = now_utc()
+        async with self.db.transaction() as conn:
+            due = await deliveries.claim_due(conn, self.dialect, iso_ms(now), iso_ms(now + self.lease), SEND_BATCH)
+        if due:
+            task = asyncio.get_running_loop().create_task(self._send_batch(due))
+            self._batches.add(task)
+            task.add_done_callback(self._batch_done)
+        return len(due)
+
+    def _batch_done(self, task: asyncio.Task[None]) -> None:
+        self._batches.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("webhook batch failed; its deliveries are due again when their claim expires",
+                      exc_info=task.exception())
+        self._wake.set()
+
+    async def _send_batch(self, due: list[deliveries.Due]) -> None:
+        impossible = [d.id for d in due if d.webhook_deleted or d.event is None]
+        results = await asyncio.gather(*(self.attempt(d) for d in due if d.id not in impossible))
+        async with self.db.transaction() as conn:
+            await deliveries.record_outcomes(conn, self.dialect, [r[0] for r in results], [r[1] for r in results])
+            if impossible:
+                await deliveries.fail_pending(conn, self.dialect, iso_ms(now_utc()), ids=impossible)
+
+    def next_state(self, d: deliveries.Due, ok: bool, now: dt.datetime) -> tuple[str, str | None]:
+        """A delivery's status and next due time after an attempt. A pending one that failed is
+        retried later or, past the retry window, failed; a redelivery of a finished one that
+        fails leaves it as it was."""
+        if ok:
+            return "succeeded", None
+        if d.status != "pending":
+            return d.status, None
+        due = now + dt.timedelta(seconds=retry_delay(d.attempts + 1, self.base_delay))
+        if due - parse_time(d.created_at) > self.give_up_after:
+            return "failed", None
+        return "pending", iso_ms(due)
+
+    async def attempt(self, d: deliveries.Due) -> tuple[Sequence[Any], Sequence[Any]]:
+        """One POST of a delivery: its attempt row and its delivery's new state."""
+        assert d.event is not None
+        event = payload.EventData(d.event_id, *d.event)
+        content = payload.body(event, d.webhook_id, d.target_url, d.event_date)
+        started = now_utc()
+        outcome = await self.sender.post(d.target_url, content, payload.headers(d.secret, d.event_id, content))
+        finished = now_utc()
+        status, next_at = self.next_state(d, outcome.ok, finished)
+        attempt_row = (
+            str(uuid.uuid4()), d.id, iso_ms(started), outcome.duration_ms, outcome.status_code, outcome.error,
+            outcome.response,
+        )
+        return attempt_row, (status, next_at, iso_ms(finished), d.id)
+
+    async def redeliver(self, d: deliveries.Due) -> None:
+        """A new attempt of ``d`` now, recorded before this returns."""
+        attempt_row, state = await self.attempt(d)
+        async with self.db.transaction() as conn:
+            await deliveries.record_outcomes(conn, self.dialect, [attempt_row], [state])
