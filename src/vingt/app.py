@@ -21,7 +21,7 @@ from vingt.graphql_api import metadata as metadata_graphql
 from vingt.openapi.routes import routes as openapi_routes
 from vingt.readiness import readyz
 from vingt.registry import Registry
-from vingt.rest import idempotency, metadata, records, webhooks
+from vingt.rest import events, idempotency, metadata, records, webhooks
 from vingt.settings import Settings
 from vingt.sql.dialect import dialect_for
 from vingt.webhooks.dispatcher import Dispatcher
@@ -96,6 +96,8 @@ async def _rest_once(request: Request) -> Response:
     if ddl:
         handler = metadata.handle
         path = path[len("metadata/") :]
+    if not ddl and (path == "events" or path.startswith("events/")):
+        handler, path = events.handle, path[len("events") :]
     if path == "webhooks" or path.startswith("webhooks/"):
         # /rest/webhooks is Twenty's older spelling of /rest/metadata/webhooks
         handler, ddl = webhooks.handle, False

@@ -23,6 +23,7 @@ class Settings:
     webhook_retry_base_seconds: float = 10.0
     webhook_retry_hours: float = 72.0
     webhook_poll_seconds: float = 1.0
+    event_retention_days: float = 7.0
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -59,5 +60,7 @@ HELP = {
     "webhook_retry_base_seconds": "delay before the first retry of a failed delivery; each later delay doubles, "
     "at most one hour (VINGT_WEBHOOK_RETRY_BASE_SECONDS)",
     "webhook_retry_hours": "how long a failing delivery is retried before it is marked failed (VINGT_WEBHOOK_RETRY_HOURS)",
+    "event_retention_days": "how long events (the change feed) and finished deliveries (the delivery log) are kept "
+    "(VINGT_EVENT_RETENTION_DAYS)",
     "webhook_poll_seconds": "how often a process looks for events written by other processes (VINGT_WEBHOOK_POLL_SECONDS)",
 }

@@ -257,15 +257,21 @@ def test_every_object_and_operation(core: dict[str, Any], app_client: TestClient
             body = hook["requestBody"]["content"]["application/json"]["schema"]
             assert body["properties"]["record"]["$ref"] == f"#/components/schemas/{S}ForResponse"
             assert body["properties"]["eventName"]["enum"] == [f"{s}.{action.lower()}"]
-    # every path belongs to an active object, nothing else (no dashboard duplicate route)
+    # every path belongs to an active object, nothing else (no dashboard duplicate route), but
+    # the document itself and the change feed
     plurals = {o.name_plural for o in objects}
     for path in paths:
-        if path == "/open-api/core":
+        if path in ("/open-api/core", "/events"):
             continue
         parts = [x for x in path.split("/") if x and x not in ("batch", "restore")]
         assert parts[0] in plurals, path
     assert core["tags"][0] == {"name": "General", "description": "General requests"}
-    assert [t["name"] for t in core["tags"][1:]] == [o.name_plural for o in objects]
+    assert core["tags"][1]["name"] == "events"
+    assert [t["name"] for t in core["tags"][2:]] == [o.name_plural for o in objects]
+    feed = paths["/events"]["get"]
+    assert [p.get("name") or p["$ref"] for p in feed["parameters"]] == [
+        "after", "#/components/parameters/limit", "object", "action"]
+    assert set(feed["responses"]) == {"200", "400", "401", "403", "410", "429"}
     assert set(core["components"]["parameters"]) >= {
         "idPath", "filter", "orderBy", "limit", "depth", "startingAfter", "endingBefore", "upsert", "softDelete",
         "groupBy", "viewId", "aggregate", "includeRecordsSample", "orderByForRecords",

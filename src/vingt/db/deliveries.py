@@ -1,8 +1,10 @@
 """The ``webhookDelivery`` and ``webhookAttempt`` tables, and the outbox rows they are made from.
 
-Claiming is exclusive between processes: on PostgreSQL ``FOR UPDATE SKIP LOCKED`` (a row another
-process holds is passed over, not waited for), on SQLite the write transaction itself (``BEGIN
-IMMEDIATE`` lets one writer in at a time). Statements whose shape never changes are compiled
+Claiming is exclusive between processes. Events are fanned out by one process at a time (on
+PostgreSQL a transaction-scoped advisory lock, tried, not waited for; on SQLite the write
+transaction itself, ``BEGIN IMMEDIATE``), which gives each its place in the change feed in the
+order they became visible. Deliveries are claimed with ``FOR UPDATE SKIP LOCKED`` (a row another
+process holds is passed over, not waited for) on PostgreSQL, by the single writer on SQLite. Statements whose shape never changes are compiled
 once per dialect; the others take lists of ids, compiled per call (once per batch, not per row).
 """
 
@@ -79,16 +81,31 @@ async def _many(conn: Connection, sql: str, rows: list[Sequence[Any]]) -> None:
 # ---- fan-out: undispatched events → deliveries ---------------------------------------------------
 
 
+FAN_OUT_LOCK = 0x76696E67_74657631  # the advisory lock of the fan-out (PostgreSQL)
+
+
+async def fan_out_turn(conn: Connection, dialect: Dialect) -> bool:
+    """Whether this transaction is the one fanning out now (it holds the turn until it ends)."""
+    if dialect.name != "postgresql":
+        return True  # SQLite: the write transaction already excludes every other writer
+    rows = await conn.fetch("SELECT pg_try_advisory_xact_lock($1)", [FAN_OUT_LOCK])
+    return bool(rows[0][0])
+
+
 async def claim_events(conn: Connection, dialect: Dialect, limit: int) -> list[PendingEvent]:
-    """The oldest events no process has dispatched yet, locked for this transaction."""
+    """The oldest events not dispatched yet (the caller holds the fan-out turn)."""
     stmt = (
         sa.select(E.c.seq, E.c.id, E.c.workspaceId, E.c.objectName, E.c.action)
         .where(E.c.dispatchedAt.is_(None))
         .order_by(E.c.seq)
         .limit(limit)
-        .with_for_update(skip_locked=True)
     )
     return [PendingEvent(int(r[0]), r[1], r[2], f"{r[3]}.{r[4]}") for r in await fetch(conn, dialect, stmt)]
+
+
+async def last_feed_seq(conn: Connection, dialect: Dialect) -> int:
+    rows = await fetch(conn, dialect, sa.select(sa.func.max(E.c.feedSeq)))
+    return int(rows[0][0] or 0)
 
 
 async def live_webhooks(conn: Connection, dialect: Dialect, workspace_ids: list[str]) -> list[tuple[str, str, str]]:
@@ -108,8 +125,17 @@ async def insert_deliveries(conn: Connection, dialect: Dialect, rows: list[Seque
     await _many(conn, sql, rows)
 
 
-async def mark_dispatched(conn: Connection, dialect: Dialect, seqs: list[int], now: str) -> None:
-    await execute(conn, dialect, sa.update(E).where(E.c.seq.in_(seqs)).values(dispatchedAt=now))
+async def mark_dispatched(conn: Connection, dialect: Dialect, events: list[PendingEvent], now: str) -> None:
+    """The events dispatched, numbered in the change feed after every event before them."""
+    sql = _compiled(
+        dialect, "dispatched",
+        lambda: sa.update(E).where(E.c.seq == sa.bindparam("s")).values(
+            dispatchedAt=sa.bindparam("d"), feedSeq=sa.bindparam("f")
+        ),
+        ("d", "f", "s"),
+    )
+    first = await last_feed_seq(conn, dialect) + 1
+    await _many(conn, sql, [(now, first + i, e.seq) for i, e in enumerate(events)])
 
 
 # ---- attempts ---------------------------------------------------------------------------------------
@@ -189,6 +215,28 @@ async def fail_pending(conn: Connection, dialect: Dialect, now: str, *, webhook_
     await execute(conn, dialect, sa.update(D).where(where, D.c.status == "pending").values(
         status="failed", nextAttemptAt=None, updatedAt=now,
     ))
+
+
+# ---- retention ---------------------------------------------------------------------------------------
+
+PRUNE_BATCH = 5000
+
+
+async def prune(conn: Connection, dialect: Dialect, before: str) -> int:
+    """Delete up to ``PRUNE_BATCH`` finished deliveries (with their attempts) and as many dispatched
+    events made before ``before``; an event a pending delivery still needs is kept. The number of
+    rows deleted."""
+    finished = (
+        sa.select(D.c.id).where(D.c.createdAt < before, D.c.status != sa.literal_column("'pending'"))
+        .limit(PRUNE_BATCH).scalar_subquery()
+    )
+    gone = await execute(conn, dialect, sa.delete(D).where(D.c.id.in_(finished)))
+    needed = sa.exists().where(D.c.eventId == E.c.id, D.c.status == sa.literal_column("'pending'"))
+    old = (
+        sa.select(E.c.seq).where(E.c.createdAt < before, E.c.dispatchedAt.is_not(None), ~needed)
+        .limit(PRUNE_BATCH).scalar_subquery()
+    )
+    return gone + await execute(conn, dialect, sa.delete(E).where(E.c.seq.in_(old)))
 
 
 # ---- the delivery log ---------------------------------------------------------------------------------

@@ -129,7 +129,10 @@ idempotency_key = sa.Table(
 # carry (``X-Vingt-Event-Id``). ``before`` / ``after`` are the record's JSON (``None`` where it
 # did not exist), ``updatedFields`` the JSON list of fields whose value changed, ``actor`` the
 # JSON of who wrote (``{"source": "API", "apiKeyId": …, "name": …}``). ``dispatchedAt`` is set
-# once the webhook dispatcher has made the event's deliveries. ``workspaceId`` has no foreign
+# once the webhook dispatcher has made the event's deliveries, and with it ``feedSeq``, the
+# event's place in the change feed: assigned by one dispatcher at a time, in the order events
+# became visible, so that a reader paging by it never finds an earlier one appear behind its
+# cursor (``seq`` is taken at insert, and transactions commit in another order). ``workspaceId`` has no foreign
 # key: every write inserts events, and a foreign-key check locks the workspace row (FOR KEY
 # SHARE) in every write transaction at once, which PostgreSQL pays for in multixacts.
 event = sa.Table(
@@ -149,8 +152,11 @@ event = sa.Table(
     sa.Column("actor", sa.Text),
     sa.Column("createdAt", sa.Text, nullable=False),
     sa.Column("dispatchedAt", sa.Text),
+    sa.Column("feedSeq", sa.BigInteger),
     sa.Index("IDX_event_workspace_seq", "workspaceId", "seq"),
     sa.Index("IDX_event_dispatched_seq", "dispatchedAt", "seq"),
+    sa.Index("IDX_event_workspace_feed", "workspaceId", "feedSeq"),
+    sa.Index("IDX_event_feed", "feedSeq"),
 )
 
 # Webhooks (AUTH_WEBHOOKS.md §6.1): a workspace's subscriptions to its events. ``operations``
@@ -192,6 +198,7 @@ webhook_delivery = sa.Table(
     sa.Column("updatedAt", sa.Text, nullable=False),
     sa.Index("IDX_webhook_delivery_due", "status", "nextAttemptAt"),
     sa.Index("IDX_webhook_delivery_webhook", "webhookId", "createdAt", "id"),
+    sa.Index("IDX_webhook_delivery_event", "eventId"),
 )
 
 # One row per HTTP attempt of a delivery: when, how long, the status code (``None`` when no

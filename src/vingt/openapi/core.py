@@ -64,6 +64,8 @@ def core_document(catalog: Catalog, default_limit: int, max_limit: int) -> Schem
         schemas.update(object_schemas(catalog, obj))
         for action in WEBHOOK_ACTIONS:
             webhooks[f"{capitalize(obj.name_singular)} {capitalize(action)}"] = webhook(obj, action)
+    paths["/events"] = events_path(objects)
+    schemas["Event"] = event_schema()
     schemas["Error"] = error_schema()
     schemas["PageInfo"] = page_info_schema()
     schemas["MergeManyInput"] = merge_input()
@@ -75,7 +77,7 @@ def core_document(catalog: Catalog, default_limit: int, max_limit: int) -> Schem
             "headers": headers(),
         }
     )
-    doc["tags"] = [general_tag()] + [
+    doc["tags"] = [general_tag(), {"name": "events", "description": "The change feed (docs/webhooks.md)"}] + [
         {"name": o.name_plural, "description": f"Object `{capitalize(o.name_plural)}`"} for o in objects
     ]
     doc["webhooks"] = webhooks
@@ -83,6 +85,69 @@ def core_document(catalog: Catalog, default_limit: int, max_limit: int) -> Schem
 
 
 # ---- paths ------------------------------------------------------------------------------
+
+
+def events_path(objects: list[ObjectMeta]) -> Schema:
+    """``GET /events``: the change feed (``rest/events.py``)."""
+    uuid_schema: Schema = {"type": "string", "format": "uuid"}
+    page: Schema = {
+        "type": "object",
+        "required": ["data", "pageInfo"],
+        "properties": {
+            "data": {"type": "object", "required": ["events"], "properties": {
+                "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}},
+            "pageInfo": {"type": "object", "required": ["hasNextPage", "startCursor", "endCursor"], "properties": {
+                "hasNextPage": {"type": "boolean"},
+                "startCursor": {"type": ["string", "null"]},
+                "endCursor": {"type": ["string", "null"], "description": "The `after` of the next request; "
+                              "on an empty page, the `after` given"},
+            }},
+        },
+    }
+    error = {"$ref": "#/components/schemas/Error"}
+    return {"get": {
+        "tags": ["events"],
+        "summary": "The change feed: the workspace's events, oldest first",
+        "description": "Events in the order they became visible: paging with `after` = the previous "
+        "`endCursor` loses and repeats nothing. Kept `VINGT_EVENT_RETENTION_DAYS` (7).",
+        "operationId": "findManyEvents",
+        "parameters": [
+            {"name": "after", "in": "query", "schema": uuid_schema, "description": "An event id (`endCursor`)"},
+            {"$ref": "#/components/parameters/limit"},
+            {"name": "object", "in": "query", "schema": {"type": "string", "enum": [o.name_singular for o in objects]}},
+            {"name": "action", "in": "query", "schema": {"type": "string", "enum": list(WEBHOOK_ACTIONS)}},
+        ],
+        "responses": {
+            "200": {"description": "Successful operation", "content": {"application/json": {"schema": page}}},
+            "400": {"$ref": "#/components/responses/400"},
+            "401": {"$ref": "#/components/responses/401"},
+            "403": {"$ref": "#/components/responses/403"},
+            "410": {"description": "`after` names no kept event: events may have been missed (`CURSOR_EXPIRED`)",
+                    "content": {"application/json": {"schema": error}}},
+            "429": {"$ref": "#/components/responses/429"},
+        },
+    }}
+
+
+def event_schema() -> Schema:
+    nullable_record: Schema = {"type": ["object", "null"], "description": "The record at depth 0"}
+    return {
+        "type": "object",
+        "required": ["id", "eventName", "objectMetadata", "recordId", "action", "before", "after",
+                     "updatedFields", "createdAt"],
+        "properties": {
+            "id": {"type": "string", "format": "uuid", "description": "Also the webhooks' `X-Vingt-Event-Id`"},
+            "eventName": {"type": "string", "examples": ["person.created"]},
+            "objectMetadata": {"type": "object", "required": ["id", "nameSingular"], "properties": {
+                "id": {"type": "string", "format": "uuid"}, "nameSingular": {"type": "string"}}},
+            "recordId": {"type": "string", "format": "uuid"},
+            "action": {"type": "string", "enum": list(WEBHOOK_ACTIONS)},
+            "before": nullable_record,
+            "after": nullable_record,
+            "updatedFields": {"type": ["array", "null"], "items": {"type": "string"}},
+            "createdAt": {"type": "string", "format": "date-time"},
+        },
+    }
 
 
 def _params(names: tuple[str, ...], obj: ObjectMeta, required: tuple[str, ...] = ()) -> list[Schema]:

@@ -2,9 +2,10 @@
 
 A ``Dispatcher`` runs in every ``vingt serve`` process (and in ``vingt worker``). Each turn it
 
-1. **fans out**: claims the oldest events no process has dispatched, makes one delivery per
-   (matching webhook × event) and marks the events dispatched — one transaction, so an event
-   is fanned out exactly once;
+1. **fans out**: takes the fan-out turn (one process at a time), claims the oldest events not
+   dispatched, makes one delivery per (matching webhook × event) and marks the events
+   dispatched with their place in the change feed — one transaction, so an event is fanned out
+   exactly once and the feed grows only at its end;
 2. **sends**: claims the deliveries that are due (leasing them for the attempt's timeout and a
    margin), POSTs them concurrently, and records every attempt and the delivery's next state in
    one transaction per batch.
@@ -14,6 +15,10 @@ doubling each time, with ±20 % jitter, never more than an hour; a delivery that
 later than ``VINGT_WEBHOOK_RETRY_HOURS`` (default 72) after it was made is ``failed``. A process
 that dies mid-attempt leaves its leased deliveries due again when the lease expires: delivery is
 at least once, and ``X-Vingt-Event-Id`` lets receivers drop a repeat.
+
+Every ``PRUNE_SECONDS`` (or a quarter of the retention, when shorter) it deletes the events and
+finished deliveries older than ``VINGT_EVENT_RETENTION_DAYS`` (7); an event that a pending
+delivery still needs is kept until the delivery ends.
 
 Writes wake the dispatcher of their process (``wake()``); other processes notice new events
 within ``VINGT_WEBHOOK_POLL_SECONDS``. Its statements are not counted in ``Stats`` (they belong
@@ -26,6 +31,7 @@ import asyncio
 import datetime as dt
 import logging
 import random
+import time
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -49,6 +55,7 @@ JITTER = 0.2
 LEASE_MARGIN_SECONDS = 10.0  # past the timeout: time to record the outcome of a batch
 COALESCE_SECONDS = 0.02  # after a wake, let the writes of a burst commit and go out together
 ERROR_PAUSE_SECONDS = 1.0
+PRUNE_SECONDS = 600.0  # how often old events and finished deliveries are deleted (at most)
 
 
 def now_utc() -> dt.datetime:
@@ -72,6 +79,9 @@ class Dispatcher:
         self.base_delay = settings.webhook_retry_base_seconds
         self.give_up_after = dt.timedelta(hours=settings.webhook_retry_hours)
         self.poll = settings.webhook_poll_seconds
+        self.keep = dt.timedelta(days=settings.event_retention_days)
+        self.prune_every = min(PRUNE_SECONDS, self.keep.total_seconds() / 4)
+        self._pruned_at = 0.0
         self.lease = dt.timedelta(seconds=settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS)
         self.sender = Sender(settings.webhook_timeout_seconds, settings.webhook_allow_private_targets)
         self._wake = asyncio.Event()
@@ -120,12 +130,30 @@ class Dispatcher:
         """One fan-out and one claim of due deliveries; whether there may be more to do now."""
         fanned = await self.fan_out()
         claimed = await self.send_due()
+        if time.monotonic() - self._pruned_at >= self.prune_every:
+            await self.prune()
         return fanned == FAN_OUT_BATCH or claimed == SEND_BATCH
+
+    async def prune(self) -> int:
+        """Delete what is older than the retention (``VINGT_EVENT_RETENTION_DAYS``), in bounded
+        transactions; how many rows went."""
+        self._pruned_at = time.monotonic()
+        before = iso_ms(now_utc() - self.keep)
+        total = 0
+        while not self._stopping:
+            async with self.db.transaction() as conn:
+                gone = await deliveries.prune(conn, self.dialect, before)
+            total += gone
+            if gone < deliveries.PRUNE_BATCH:
+                break
+        return total
 
     # ---- fan-out --------------------------------------------------------------------------------
 
     async def fan_out(self) -> int:
         async with self.db.transaction() as conn:
+            if not await deliveries.fan_out_turn(conn, self.dialect):
+                return 0  # another process is fanning out
             events = await deliveries.claim_events(conn, self.dialect, FAN_OUT_BATCH)
             if not events:
                 return 0
@@ -141,7 +169,7 @@ class Dispatcher:
                 if operations.matches(ops, e.name)
             ]
             await deliveries.insert_deliveries(conn, self.dialect, rows)
-            await deliveries.mark_dispatched(conn, self.dialect, [e.seq for e in events], now)
+            await deliveries.mark_dispatched(conn, self.dialect, events, now)
         return len(events)
 
     # ---- attempts -------------------------------------------------------------------------------

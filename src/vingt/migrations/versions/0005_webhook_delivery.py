@@ -1,4 +1,5 @@
-"""webhookDelivery, webhookAttempt: each (webhook × event) delivery and each of its HTTP attempts.
+"""webhookDelivery, webhookAttempt: each (webhook × event) delivery and each of its HTTP attempts;
+event.feedSeq: an event's place in the change feed.
 
 Revision ID: 0005
 Revises: 0004
@@ -15,6 +16,9 @@ down_revision = "0004"
 
 
 def upgrade() -> None:
+    op.add_column("event", sa.Column("feedSeq", sa.BigInteger))
+    op.create_index("IDX_event_workspace_feed", "event", ["workspaceId", "feedSeq"])
+    op.create_index("IDX_event_feed", "event", ["feedSeq"])
     op.create_table(
         "webhookDelivery",
         sa.Column("id", sa.String(36), primary_key=True),
@@ -31,6 +35,7 @@ def upgrade() -> None:
     )
     op.create_index("IDX_webhook_delivery_due", "webhookDelivery", ["status", "nextAttemptAt"])
     op.create_index("IDX_webhook_delivery_webhook", "webhookDelivery", ["webhookId", "createdAt", "id"])
+    op.create_index("IDX_webhook_delivery_event", "webhookDelivery", ["eventId"])
     op.create_table(
         "webhookAttempt",
         sa.Column("id", sa.String(36), primary_key=True),
@@ -49,3 +54,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("webhookAttempt")
     op.drop_table("webhookDelivery")
+    op.drop_index("IDX_event_feed", "event")
+    op.drop_index("IDX_event_workspace_feed", "event")
+    with op.batch_alter_table("event") as batch:
+        batch.drop_column("feedSeq")
