@@ -17,7 +17,7 @@ from conftest import Api, assert_error
 from vingt.db.database import Stats
 
 ONE_TO_MANY_LIMIT = 60
-PERSON_RELATIONS = ("company", "noteTargets", "pointOfContactForOpportunities", "taskTargets", "attachments", "favorites")
+PERSON_RELATIONS = ("company", "noteTargets", "pointOfContactForOpportunities", "taskTargets", "attachments", "favorites", "timelineActivities")
 
 
 def created(r: Any, key: str) -> Any:

@@ -24,7 +24,8 @@ import sqlalchemy as sa
 
 from vingt.db import system
 from vingt.db.system_queries import EVENT_COLUMNS
-from vingt.engine.compile import Aliases, Compiled, _next_stamp, _slot, cached, record_json
+from vingt.engine import timeline
+from vingt.engine.compile import Aliases, Compiled, _next_stamp, _slot, cached, compile_insert, record_json
 from vingt.engine.events import SKIPPED
 from vingt.engine.plans import Selection
 from vingt.metadata.model import Catalog
@@ -43,8 +44,31 @@ _CHANGED = (
 )
 
 
-def _with_event(write: Any, first: int, changed: bool) -> Any:
-    """``write`` (returning ``id``, ``a``, ``b``, ``stamp``) as a CTE, its event appended."""
+# the diff of an update, as engine.timeline.diff writes it in Python
+_DIFF = (
+    "(SELECT jsonb_build_object('diff', coalesce(jsonb_object_agg(k.key, jsonb_build_object("
+    "'before', w.b::jsonb -> k.key, 'after', k.value::jsonb)), '{}'::jsonb)) "
+    "FROM json_each(w.a::json) AS k(key, value) "
+    "WHERE k.key NOT IN (" + ", ".join(f"'{name}'" for name in sorted(SKIPPED)) + ") "
+    "AND k.value::jsonb IS DISTINCT FROM (w.b::jsonb -> k.key))"
+)
+
+
+def timeline_slots(catalog: Catalog, dialect: Dialect, object_name: str) -> tuple[str, ...]:
+    """The columns of an object's own timeline entry bound as slots (after ``EVENT_SLOTS``), or ()
+    when it has no timeline: every column but the target (the record) and the properties."""
+    column = timeline.target_column(catalog, object_name)
+    if column is None:
+        return ()
+    _compiled, names = compile_insert(catalog, dialect, timeline.TIMELINE)
+    return tuple(n for n in names if n not in (column, "properties"))
+
+
+def _with_event(
+    catalog: Catalog, dialect: Dialect, object_name: str, write: Any, first: int, changed: bool
+) -> Any:
+    """``write`` (returning ``id``, ``a``, ``b``, ``stamp``) as a CTE, its event appended (and
+    its timeline entry, when the object has a timeline)."""
     w = write.cte("w")
     slot = {name: _slot(first + i) for i, name in enumerate(EVENT_SLOTS)}
     values = {
@@ -60,7 +84,21 @@ def _with_event(write: Any, first: int, changed: bool) -> Any:
         # an update that changed nothing but updatedAt is no event
         rows = rows.where(sa.literal_column(_CHANGED) != sa.literal_column("'[]'"))
     append = sa.insert(event).from_select(list(EVENT_COLUMNS), rows).cte("e")
-    return sa.select(w.c.id, w.c.a, w.c.stamp).add_cte(append)
+    out = sa.select(w.c.id, w.c.a, w.c.stamp).add_cte(append)
+    slots = timeline_slots(catalog, dialect, object_name)
+    if slots:
+        table = tables(catalog, dialect)[timeline.TIMELINE]
+        column = timeline.target_column(catalog, object_name)
+        _compiled, names = compile_insert(catalog, dialect, timeline.TIMELINE)
+        start = first + len(EVENT_SLOTS)
+        entry: dict[str, Any] = {n: sa.cast(_slot(start + i), table.c[n].type) for i, n in enumerate(slots)}
+        entry[str(column)] = w.c.id
+        entry["properties"] = sa.literal_column(_DIFF if changed else "'{}'::jsonb")
+        entries = sa.select(*[entry[n] for n in names]).select_from(w)
+        if changed:
+            entries = entries.where(sa.literal_column(_CHANGED) != sa.literal_column("'[]'"))
+        out = out.add_cte(sa.insert(table).from_select(list(names), entries).cte("t"))
+    return out
 
 
 def compile_insert_evented(
@@ -68,7 +106,8 @@ def compile_insert_evented(
     whole: Selection,
 ) -> Compiled:
     """``compile_insert`` of one record with ``RETURNING`` its whole JSON, and its ``created``
-    event; slots: the columns ``names``, then ``EVENT_SLOTS``."""
+    event (and timeline entry); slots: the columns ``names``, then ``EVENT_SLOTS``, then
+    ``timeline_slots``."""
     table = tables(catalog, dialect)[object_name]
 
     def build() -> Any:
@@ -85,7 +124,7 @@ def compile_insert_evented(
             sa.cast(sa.null(), sa.Text).label("b"),
             dialect.as_text(dialect.json_value(table.c.updatedAt, Storage.TIMESTAMP)).label("stamp"),
         )
-        return _with_event(write, len(names), changed=False)
+        return _with_event(catalog, dialect, object_name, write, len(names), changed=False)
 
     return cached(catalog, dialect, ("insert evented", object_name, names, position, whole), build)
 
@@ -94,7 +133,8 @@ def compile_update_evented(
     catalog: Catalog, dialect: Dialect, object_name: str, columns: tuple[str, ...], whole: Selection
 ) -> Compiled:
     """One live record's update by id, locking and rendering it before and after, with its
-    ``updated`` event. Slots: the ``columns``' values, now, the id, then ``EVENT_SLOTS``."""
+    ``updated`` event (and timeline entry). Slots: the ``columns``' values, now, the id, then
+    ``EVENT_SLOTS``, then ``timeline_slots``."""
     n = len(columns)
 
     def build() -> Any:
@@ -122,6 +162,6 @@ def compile_update_evented(
                 dialect.as_text(dialect.json_value(table.c.updatedAt, Storage.TIMESTAMP)).label("stamp"),
             )
         )
-        return _with_event(write, n + 2, changed=True)
+        return _with_event(catalog, dialect, object_name, write, n + 2, changed=True)
 
     return cached(catalog, dialect, ("update evented", object_name, columns, whole), build)

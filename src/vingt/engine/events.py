@@ -20,6 +20,7 @@ import orjson
 
 from vingt.db.database import Connection
 from vingt.db.system_queries import insert_events
+from vingt.engine import timeline
 from vingt.engine.changes import Change
 from vingt.metadata.model import Catalog, ObjectMeta
 from vingt.sql.dialect import Dialect, iso_ms
@@ -48,7 +49,10 @@ def event_constants(catalog: Catalog, obj: ObjectMeta, action: str, actor: Any, 
 def event_rows(
     catalog: Catalog, obj: ObjectMeta, changes: list[Change], actor: Any, now: dt.datetime
 ) -> list[Sequence[Any]]:
-    """The outbox rows of ``changes`` (values in ``system_queries.EVENT_COLUMNS`` order)."""
+    """The outbox rows of ``changes`` (values in ``system_queries.EVENT_COLUMNS`` order); none
+    for ``timelineActivity`` itself, as in Twenty."""
+    if obj.name_singular == timeline.TIMELINE:
+        return []
     stamp = iso_ms(now)
     who = actor_json(actor)
     skipped = SKIPPED | {f.name for f in obj.fields if f.is_relation}
@@ -71,5 +75,9 @@ async def record(
     conn: Connection, dialect: Dialect, catalog: Catalog, obj: ObjectMeta, changes: list[Change], actor: Any,
     now: dt.datetime,
 ) -> None:
-    """Write the events of ``changes`` on the write's connection (one statement)."""
-    await insert_events(conn, dialect, event_rows(catalog, obj, changes, actor, now))
+    """Write the events of ``changes`` on the write's connection (one statement), and their
+    timeline entries (``engine.timeline``)."""
+    rows = event_rows(catalog, obj, changes, actor, now)
+    await insert_events(conn, dialect, rows)
+    if rows and timeline.has_timeline(catalog, obj):
+        await timeline.record(conn, dialect, catalog, obj, rows, now)

@@ -82,11 +82,13 @@ def diff(before: dict[str, Any], after: dict[str, Any], fields: list[str]) -> di
     return {"diff": {k: {"before": before.get(k), "after": after.get(k)} for k in fields}}
 
 
-def _entry(name: str, target: str, record_id: str, properties: dict[str, Any], **linked: Any) -> dict[str, Any]:
+def _entry(name: str, target: str, target_id: str, properties: dict[str, Any], **linked: Any) -> dict[str, Any]:
+    """One entry on the record ``target_id`` (``target``: its column); ``linked``: the note or
+    task it shows (``record_id``, ``cached_name``, ``object_id``)."""
     return {
         "name": name, "properties": properties, "linkedRecordCachedName": linked.get("cached_name", ""),
         "linkedRecordId": linked.get("record_id"), "linkedObjectMetadataId": linked.get("object_id"),
-        target: record_id,
+        target: target_id,
     }
 
 
@@ -202,7 +204,7 @@ def row_values(catalog: Catalog, dialect: Dialect, entry: dict[str, Any], now: d
 async def insert(conn: Connection, dialect: Dialect, catalog: Catalog, entries: list[dict[str, Any]],
                  now: dt.datetime) -> None:
     compiled, names = sqlc.compile_insert(catalog, dialect, TIMELINE)
-    params = [compiled.params(row_values(catalog, dialect, e, now, names)) for e in entries]
+    params: list[Sequence[Any]] = [compiled.params(row_values(catalog, dialect, e, now, names)) for e in entries]
     if len(params) == 1:
         await conn.execute(compiled.sql, params[0])
     else:

@@ -14,9 +14,9 @@ import orjson
 
 from vingt.db.database import Connection, DataError, IntegrityViolation
 from vingt.engine import compile as sqlc
-from vingt.engine import events
+from vingt.engine import events, timeline
 from vingt.engine.changes import Change, changes
-from vingt.engine.compile_events import compile_insert_evented, compile_update_evented
+from vingt.engine.compile_events import compile_insert_evented, compile_update_evented, timeline_slots
 from vingt.engine.ir import Filter
 from vingt.engine.planner import include_deleted, parse_date, parse_timestamp, plan_filter, plan_selection
 from vingt.engine.plans import Bindings, Selection
@@ -68,7 +68,7 @@ class Writes(Reads, Preconditions):
             # insert (rendering the record in the same statement at depth 0), then its event
             selection = plan_selection(self.catalog, obj, depth, fields)
             inp = coerce_record(obj, payload, creating=True)
-            if self.dialect.name == "postgresql" and selection.whole:
+            if self.dialect.name == "postgresql" and selection.whole and not timeline.writes_apart(obj):
                 return await self._insert_evented(obj, inp, selection)
             async with self.db.unit() as conn:
                 if not selection.relations:
@@ -94,6 +94,7 @@ class Writes(Reads, Preconditions):
         compiled = compile_insert_evented(self.catalog, self.dialect, obj.name_singular, names, position, whole)
         values = self._column_values(obj, names, row)
         values += events.event_constants(self.catalog, obj, "created", self.actor, now)
+        values += self._timeline_constants(obj, "created", now)
         try:
             rows = await self.db.write(compiled.sql, compiled.params(values))
         except IntegrityViolation as exc:
@@ -101,6 +102,14 @@ class Writes(Reads, Preconditions):
         except DataError as exc:
             raise ApiError("VALIDATION_ERROR", f"invalid value: {exc}", {}) from exc
         return Tagged(rows[0][1], etag(str(row["id"]), rows[0][2]))
+
+    def _timeline_constants(self, obj: ObjectMeta, action: str, now: dt.datetime) -> list[Any]:
+        """The values of the one-statement write's timeline entry (``timeline_slots``)."""
+        slots = timeline_slots(self.catalog, self.dialect, obj.name_singular)
+        if not slots:
+            return []
+        entry = {"name": f"{obj.name_singular}.{action}", "linkedRecordCachedName": ""}
+        return timeline.row_values(self.catalog, self.dialect, entry, now, slots)
 
     def _position(self, obj: ObjectMeta, inp: RecordInput) -> str | None:
         """Where an insert computes the record's position: ``first`` / ``last``, or ``None``
@@ -471,7 +480,10 @@ class Writes(Reads, Preconditions):
         strip: bool = False,
     ) -> Tagged:
         inp = coerce_record(obj, payload, creating=False)
-        if self.dialect.name == "postgresql" and selection.whole and if_match is None and inp.position_hint is None:
+        if (
+            self.dialect.name == "postgresql" and selection.whole and if_match is None and inp.position_hint is None
+            and not timeline.writes_apart(obj)
+        ):
             return await self._update_evented(obj, record_id, inp, selection)
         async with self.db.unit() as conn:
             expected = await self._expect(conn, obj, record_id, if_match, live_only=True)
@@ -500,6 +512,7 @@ class Writes(Reads, Preconditions):
         values = [self.dialect.adapt(storages[n], cols[n]) for n in names]
         values += [self.dialect.adapt(Storage.TIMESTAMP, now), record_id]
         values += events.event_constants(self.catalog, obj, "updated", self.actor, now)
+        values += self._timeline_constants(obj, "updated", now)
         try:
             rows = await self.db.write(compiled.sql, compiled.params(values))
         except IntegrityViolation as exc:
