@@ -6,7 +6,10 @@ base delay), the delivery log and redelivery, and that a crash loses nothing com
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -355,3 +358,69 @@ def test_two_processes_deliver_each_event_once_per_webhook(tmp_path: Path, recei
         ids = [r.event_id for r in got]
         assert len(ids) == 2000 and len(set(ids)) == 2000
     assert len(one) >= 2000 and len(two) >= 2000
+
+
+def test_metadata_changes_reach_metadata_webhooks(server: live_server.Server, receiver: Receiver) -> None:
+    with api(server) as c:
+        hook(c, receiver.url("/metadata"), ["metadata.*.*"])
+        hook(c, receiver.url("/fields"), ["metadata.fieldMetadata.*"])
+        hook(c, receiver.url("/people"), ["person.*"])
+        r = c.post("/rest/metadata/objects", json={"nameSingular": "invoice", "namePlural": "invoices",
+                                                    "labelSingular": "Invoice", "labelPlural": "Invoices"})
+        assert r.status_code == 201, r.text
+        object_id = r.json()["data"]["createOneObject"]["id"]
+        people = next(o for o in c.get("/rest/metadata/objects", params={"limit": "200"}).json()["data"]["objects"]
+                      if o["nameSingular"] == "person")
+        r = c.post("/rest/metadata/fields", json={"objectMetadataId": people["id"], "type": "TEXT",
+                                                   "name": "nickname", "label": "Nickname"})
+        assert r.status_code == 201, r.text
+        field_id = r.json()["data"]["createOneField"]["id"]
+        assert c.patch(f"/rest/metadata/fields/{field_id}", json={"label": "Alias"}).status_code == 200
+
+        def arrived() -> bool:
+            names = {r.payload["eventName"] for r in receiver.at("/metadata")}
+            fields = [r for r in receiver.at("/fields") if r.payload["event"]["recordId"] == field_id]
+            return "metadata.objectMetadata.created" in names and len(fields) == 2
+
+        wait_until(arrived, what="the object's and the field's events")
+        time.sleep(0.5)  # a repeat would have come by now
+    got = receiver.at("/metadata")
+    names = [r.payload["eventName"] for r in got]
+    assert names.count("metadata.objectMetadata.created") == 1
+    created = next(r.payload for r in got if r.payload["eventName"] == "metadata.objectMetadata.created")
+    assert list(created) == ["targetUrl", "eventName", "workspaceId", "webhookId", "eventDate", "apiKeyId", "event"]
+    assert created["event"]["metadataName"] == "objectMetadata"
+    assert created["event"]["recordId"] == object_id and created["event"]["type"] == "created"
+    assert created["event"]["properties"]["after"]["nameSingular"] == "invoice"
+    assert all(r.signed_by(SECRET) for r in got)
+    nickname = [r.payload["event"] for r in receiver.at("/fields") if r.payload["event"]["recordId"] == field_id]
+    by_type = {e["type"]: e for e in nickname}  # deliveries are concurrent: no order between them
+    assert len(nickname) == 2 and set(by_type) == {"created", "updated"}
+    assert by_type["created"]["properties"]["after"]["name"] == "nickname"
+    update = by_type["updated"]["properties"]
+    assert update["updatedFields"] == ["label"]
+    assert update["diff"] == {"label": {"before": "Nickname", "after": "Alias"}}
+    assert update["before"]["label"] == "Nickname" and update["after"]["label"] == "Alias"
+    assert receiver.at("/people") == []  # record webhooks do not receive metadata events
+
+
+def test_vingt_worker_delivers_for_servers_that_do_not(url: str, tmp_path: Path, receiver: Receiver) -> None:
+    quiet = serve(url, tmp_path, {"VINGT_WEBHOOK_DELIVERY": "false"})
+    worker = None
+    try:
+        with api(quiet) as c:
+            hook(c, receiver.url())
+            c.post("/rest/people", json={"city": "Dax"})
+            time.sleep(1.0)  # at a 0.2 s poll, a dispatching server would have sent it by now
+            assert receiver.at("/hook") == []
+            env = {**os.environ, **FAST}
+            worker = subprocess.Popen([sys.executable, "-m", "vingt", "worker", "--database", url], env=env,
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            [got] = receiver.wait_for("/hook", 1)
+            assert got.payload["eventName"] == "person.created" and got.signed_by(SECRET)
+    finally:
+        quiet.stop()
+        if worker is not None:
+            worker.terminate()  # SIGTERM: it stops claiming and exits
+            assert worker.wait(timeout=20) == 0
+            assert "Vingt worker delivering webhooks" in (worker.stdout.read() if worker.stdout else "")

@@ -54,7 +54,8 @@ class Due:
     target_url: str
     secret: str
     webhook_deleted: bool
-    event: tuple[Any, ...] | None  # workspaceId, objectMetadataId, objectName, action, before, after, updatedFields
+    # workspaceId, objectMetadataId, objectName, action, before, after, updatedFields, recordId, apiKeyId
+    event: tuple[Any, ...] | None
 
 
 _positional: dict[tuple[str, str], str] = {}
@@ -144,13 +145,14 @@ _DUE_COLUMNS = (
     D.c.id, D.c.webhookId, D.c.eventId, D.c.status, D.c.attempts, D.c.createdAt, D.c.eventDate,
     W.c.targetUrl, W.c.secret, W.c.deletedAt,
     E.c.workspaceId, E.c.objectMetadataId, E.c.objectName, E.c.action, E.c.before, E.c.after, E.c.updatedFields,
+    E.c.recordId, E.c.apiKeyId,
 )
 
 
 def _due(r: Sequence[Any]) -> Due:
     return Due(
         r[0], r[1], r[2], r[3], int(r[4]), r[5], r[6], r[7], r[8], r[9] is not None,
-        tuple(r[10:17]) if r[10] is not None else None,
+        tuple(r[10:19]) if r[10] is not None else None,
     )
 
 

@@ -32,9 +32,10 @@ async def page(
     db: Database, dialect: Dialect, workspace_id: str, after: int, limit: int, object_name: str | None,
     action: str | None,
 ) -> list[dict[str, Any]]:
-    """Up to ``limit`` + 1 events after feed place ``after``, oldest first."""
+    """Up to ``limit`` + 1 record events after feed place ``after``, oldest first (metadata
+    events are for webhooks)."""
     stmt = sa.select(*[E.c[c] for c in FEED_COLUMNS]).where(
-        E.c.workspaceId == workspace_id, E.c.feedSeq > after
+        E.c.workspaceId == workspace_id, E.c.feedSeq > after, E.c.objectName.not_like("metadata.%")
     )
     if object_name is not None:
         stmt = stmt.where(E.c.objectName == object_name)

@@ -308,7 +308,8 @@ class Context:
         self.principal = principal
         self.catalog: Catalog = principal.catalog
         app = request.app
-        self.service = MetadataService(app.state.db, app.state.dialect, principal.workspace_id)
+        self.service = MetadataService(app.state.db, app.state.dialect, principal.workspace_id,
+                                       (principal.key_id, principal.key_name))
         self.webhooks = WebhookService(
             app.state.db, app.state.dialect, principal.workspace_id, app.state.settings.webhook_allow_private_targets
         )

@@ -7,7 +7,8 @@ service; every rule lives here. A change:
 1. locks the workspace row and reloads its catalog inside the transaction,
 2. computes the new catalog (pure: ``ObjectMeta`` / ``FieldMeta`` values) and the DDL,
 3. rewrites the metadata rows of the touched objects, runs the DDL and any data fixes,
-4. bumps the workspace's metadata version and announces it to other processes.
+4. bumps the workspace's metadata version and announces it to other processes,
+5. writes its events (``metadata.events``: ``metadata.objectMetadata.created`` …) to the outbox.
 
 A failure anywhere rolls everything back: no half-made table or column remains.
 """
@@ -25,6 +26,7 @@ from vingt.db.changes import announce
 from vingt.db.database import Connection, Database, DataError, IntegrityViolation
 from vingt.engine import field_changes
 from vingt.errors import ApiError
+from vingt.metadata import events as metadata_events
 from vingt.metadata import validate as v
 from vingt.metadata.blueprint import ObjectSpec, materialize
 from vingt.metadata.model import MANY_TO_ONE, ONE_TO_MANY, Catalog, FieldMeta, ObjectMeta, RelationMeta
@@ -130,10 +132,12 @@ def _with_fields(obj: ObjectMeta, fields: list[FieldMeta] | tuple[FieldMeta, ...
 
 
 class MetadataService:
-    def __init__(self, db: Database, dialect: Dialect, workspace_id: str):
+    def __init__(self, db: Database, dialect: Dialect, workspace_id: str, actor: tuple[str, str] | None = None):
+        """``actor``: the id and name of the API key making the changes (for their events)."""
         self.db = db
         self.dialect = dialect
         self.workspace_id = workspace_id
+        self.actor = actor or (None, None)
 
     # ---- running a change -----------------------------------------------------------------
 
@@ -149,6 +153,9 @@ class MetadataService:
             for check in change.checks:
                 await check(conn, old)
             await self._write_rows(conn, old, new, change)
+            await system_queries.insert_events(conn, self.dialect, metadata_events.event_rows(
+                old, new, change.touched | change.removed, self.actor[0], self.actor[1], dt.datetime.now(dt.UTC)
+            ))
             try:
                 for step in change.ddl:
                     for sql in step(old, new):

@@ -36,6 +36,8 @@ class EventData:
     before: str | None
     after: str | None
     updated_fields: str | None
+    record_id: str | None = None
+    api_key_id: str | None = None
 
     @property
     def name(self) -> str:
@@ -53,9 +55,42 @@ def _js_numbers(value: Any) -> Any:
     return value
 
 
+def metadata_body(event: EventData, webhook_id: str, target_url: str, event_date: str) -> bytes:
+    """The body of a metadata event (``metadata.objectMetadata.created`` …), as Twenty's newer
+    builds send it: ``event`` = ``{metadataName, recordId, type, properties}``, the properties
+    ``{after}`` for a creation, ``{before}`` for a deletion, ``{updatedFields, diff, before, after}``
+    for an update."""
+    before = orjson.loads(event.before) if event.before is not None else None
+    after = orjson.loads(event.after) if event.after is not None else None
+    if before is None:
+        properties: dict[str, Any] = {"after": after}
+    elif after is None:
+        properties = {"before": before}
+    else:
+        fields = orjson.loads(event.updated_fields) if event.updated_fields is not None else []
+        properties = {
+            "updatedFields": fields,
+            "diff": {k: {"before": before.get(k), "after": after.get(k)} for k in fields},
+            "before": before, "after": after,
+        }
+    payload: dict[str, Any] = {
+        "targetUrl": target_url, "eventName": event.name, "workspaceId": event.workspace_id,
+        "webhookId": webhook_id, "eventDate": event_date,
+    }
+    if event.api_key_id is not None:
+        payload["apiKeyId"] = event.api_key_id
+    payload["event"] = {
+        "metadataName": event.object_name.removeprefix("metadata."), "recordId": event.record_id,
+        "type": event.action, "properties": _js_numbers(properties),
+    }
+    return orjson.dumps(payload)
+
+
 def body(event: EventData, webhook_id: str, target_url: str, event_date: str) -> bytes:
     """The request body, keys in Twenty's order; ``record`` is the record after the change (before
     it for a destroy), ``updatedFields`` only where the event has them."""
+    if event.object_name.startswith("metadata."):
+        return metadata_body(event, webhook_id, target_url, event_date)
     raw = event.after if event.after is not None else event.before
     record = orjson.loads(raw) if raw is not None else {}
     payload: dict[str, Any] = {
