@@ -150,6 +150,13 @@ def start_server(name: str, cmd: list[str], port: int, workdir: Path, timeout: f
     raise RuntimeError(f"{name} did not answer /healthz within {timeout:.0f}s:\n{server.tail()}")
 
 
+def unlimited_rates() -> None:
+    """Rate limits far above any load here, so that the limiter's cost is measured but it never
+    refuses (unless the caller set its own)."""
+    os.environ.setdefault("VINGT_RATE_LIMIT_PER_SECOND", "100000000")
+    os.environ.setdefault("VINGT_RATE_LIMIT_PER_MINUTE", "1000000000")
+
+
 # ---- database ---------------------------------------------------------------------------------
 
 
@@ -632,6 +639,7 @@ def main() -> int:
         log(f"workspace {workspace_id}")
 
         vport = free_port()
+        unlimited_rates()
         vingt = start_server("vingt", [vingt_bin, "serve", "--database", dsn, "--port", str(vport),
                                        "--host", HOST, "--workers", "1"], vport, workdir)
         servers.append(vingt)

@@ -110,6 +110,7 @@ def main() -> int:
         servers.append(rb.start_server("receiver", [python, __file__, "--receiver", str(rport)], rport, workdir))
         receiver = f"http://{rb.HOST}:{rport}"
         os.environ["VINGT_WEBHOOK_ALLOW_PRIVATE_TARGETS"] = "true"  # the receiver is on loopback
+        rb.unlimited_rates()
         vingt = rb.start_server("vingt", [vingt_bin, "serve", "--database", dsn, "--port", str(vport),
                                           "--host", rb.HOST, "--workers", "1"], vport, workdir)
         servers.append(vingt)

@@ -115,7 +115,9 @@ def make_workspace(database_url: str, name: str = "Test") -> Workspace:
 def app_client(database_url: str) -> Iterator[TestClient]:
     """The application in-process, its lifespan running for the whole session."""
     # no deliveries from the in-process app: tests that deliver start a real server
-    app = create_app(Settings(database_url=database_url, webhook_delivery=False))
+    # nor rate limits: tests that limit make their own app
+    app = create_app(Settings(database_url=database_url, webhook_delivery=False, rate_limit_per_second=0,
+                              rate_limit_per_minute=0))
     with TestClient(app, raise_server_exceptions=True) as client:
         yield client
 

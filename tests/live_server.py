@@ -48,7 +48,8 @@ class Server:
         self.port = port or _free_port()
         self.base = f"http://{HOST}:{self.port}"
         self.log_path = log
-        env = {**os.environ, **(env or {})}
+        # no rate limits unless a test sets them: concurrency tests send hundreds a second
+        env = {"VINGT_RATE_LIMIT_PER_SECOND": "0", "VINGT_RATE_LIMIT_PER_MINUTE": "0", **os.environ, **(env or {})}
         env.pop("VINGT_SECRET", None)
         self.log = log.open("a")
         self.proc = subprocess.Popen(

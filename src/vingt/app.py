@@ -19,6 +19,7 @@ from vingt.db.url import parse_database_url
 from vingt.errors import ApiError
 from vingt.graphql_api import metadata as metadata_graphql
 from vingt.openapi.routes import routes as openapi_routes
+from vingt.ratelimit import RateLimiter, spend_rate, with_rate_headers
 from vingt.readiness import readyz
 from vingt.registry import Registry
 from vingt.rest import events, idempotency, metadata, records, webhooks
@@ -43,6 +44,10 @@ STALE_ATTEMPTS = 6
 
 
 async def rest_endpoint(request: Request) -> Response:
+    return with_rate_headers(request, await _rest_answer(request))
+
+
+async def _rest_answer(request: Request) -> Response:
     try:
         contended = 0
         for _ in range(STALE_ATTEMPTS):
@@ -91,6 +96,7 @@ async def _rest_once(request: Request) -> Response:
             {"method": request.method, "allowed": ["GET"]}, headers={"Allow": "GET"},
         )
     principal = await request.app.state.registry.authenticate(request.headers.get("authorization"))
+    await spend_rate(request, principal.workspace_id, 1)
     handler = records.handle
     ddl = path == "metadata" or path.startswith("metadata/")
     if ddl:
@@ -154,6 +160,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             changes,
             statement_cache_size=settings.statement_cache_size,
             selection_cache_size=settings.selection_cache_size,
+        )
+        app.state.limiter = RateLimiter(
+            settings.rate_limit_per_second, settings.rate_limit_per_minute, settings.redis_url
         )
         app.state.dispatcher = Dispatcher(db, dialect, settings)
         if settings.webhook_delivery:

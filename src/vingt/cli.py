@@ -55,6 +55,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(key.token, flush=True)
 
     _with_db(url, bootstrap)
+    if args.workers > 1 and not os.environ.get("VINGT_REDIS_URL"):
+        print(
+            f"warning: {args.workers} workers without VINGT_REDIS_URL: each counts the rate limits on its own, "
+            f"so a workspace may send up to {args.workers} times its limit",
+            file=sys.stderr, flush=True,
+        )
     print(f"Vingt listening on http://{args.host}:{args.port} (database {url})", flush=True)
     uvicorn.run(
         "vingt.app:create_app",

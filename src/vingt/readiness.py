@@ -1,5 +1,5 @@
-"""``GET /readyz``: whether this process can serve — the database answers and its system
-tables are at the migrations' head. 200 when ready, 503 naming what is not (no auth: it says
+"""``GET /readyz``: whether this process can serve — the database answers, its system
+tables are at the migrations' head, and Redis answers when the rate limits are kept there. 200 when ready, 503 naming what is not (no auth: it says
 nothing about the data). ``/healthz`` only says the process is alive."""
 
 from __future__ import annotations
@@ -40,6 +40,10 @@ async def readyz(request: Request) -> Response:
         checks["database"] = f"no answer within {CHECK_SECONDS:g} s"
     except Exception as exc:  # noqa: BLE001 - any failure means not ready, with its reason
         checks["database"] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".strip()
+    limiter = request.app.state.limiter
+    if limiter.redis_url:
+        problem = await limiter.check()
+        checks["redis"] = "ok" if problem is None else f"{problem} (rate limits are off until it answers)"
     ready = all(v == "ok" for v in checks.values()) and "migrations" in checks
     body = {"status": "ready" if ready else "unavailable", "checks": checks}
     return Response(orjson.dumps(body), status_code=200 if ready else 503, media_type="application/json")

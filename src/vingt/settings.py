@@ -24,6 +24,9 @@ class Settings:
     webhook_retry_hours: float = 72.0
     webhook_poll_seconds: float = 1.0
     event_retention_days: float = 7.0
+    rate_limit_per_second: int = 100
+    rate_limit_per_minute: int = 6000
+    redis_url: str = ""
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -60,6 +63,11 @@ HELP = {
     "webhook_retry_base_seconds": "delay before the first retry of a failed delivery; each later delay doubles, "
     "at most one hour (VINGT_WEBHOOK_RETRY_BASE_SECONDS)",
     "webhook_retry_hours": "how long a failing delivery is retried before it is marked failed (VINGT_WEBHOOK_RETRY_HOURS)",
+    "rate_limit_per_second": "requests per second per workspace, all its keys together; 0: no limit "
+    "(VINGT_RATE_LIMIT_PER_SECOND)",
+    "rate_limit_per_minute": "requests per minute per workspace; 0: no limit (VINGT_RATE_LIMIT_PER_MINUTE)",
+    "redis_url": "redis://host:port/db where the rate limits are counted, shared by every process that uses it; "
+    "unset: in each process (VINGT_REDIS_URL)",
     "event_retention_days": "how long events (the change feed) and finished deliveries (the delivery log) are kept "
     "(VINGT_EVENT_RETENTION_DAYS)",
     "webhook_poll_seconds": "how often a process looks for events written by other processes (VINGT_WEBHOOK_POLL_SECONDS)",

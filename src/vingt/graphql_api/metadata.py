@@ -36,6 +36,7 @@ from vingt.metadata.model import Catalog, FieldMeta, ObjectMeta
 from vingt.metadata.payloads import field_payload, object_payload
 from vingt.metadata.service import MetadataService
 from vingt.metadata.types import FieldType
+from vingt.ratelimit import spend_rate, with_rate_headers
 from vingt.registry import Principal
 from vingt.rest.body import parse_json, read_bytes
 from vingt.webhooks.service import WebhookService
@@ -640,6 +641,13 @@ def _cost(doc: DocumentNode) -> ApiError | None:
     return None
 
 
+def root_field_count(doc: DocumentNode, operation_name: Any) -> int:
+    """The root fields the operation to run selects (its rate cost: one unit each, at least one)."""
+    ops = [d for d in doc.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [d for d in ops if d.name is not None and d.name.value == operation_name] or ops[:1]
+    return max(1, sum(1 for d in chosen for s in d.selection_set.selections if isinstance(s, FieldNode)))
+
+
 def _document(query: str) -> DocumentNode | list[GraphQLError]:
     doc = _DOCUMENTS.get(query)
     if doc is not None:
@@ -686,11 +694,16 @@ def format_error(err: GraphQLError) -> dict[str, Any]:
     return _error(err.message, "GRAPHQL_VALIDATION_FAILED")
 
 
-def _json(payload: Any) -> Response:
-    return Response(orjson.dumps(payload), media_type="application/json")
+def _json(payload: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(payload), media_type="application/json", headers=headers)
 
 
 async def endpoint(request: Request) -> Response:
+    """``/metadata``; every answer to a document that spent rate budget says where it stands."""
+    return with_rate_headers(request, await _answer(request))
+
+
+async def _answer(request: Request) -> Response:
     try:
         principal = await request.app.state.registry.authenticate(request.headers.get("authorization"))
     except ApiError as exc:
@@ -734,6 +747,10 @@ async def endpoint(request: Request) -> Response:
             media_type="application/json",
             headers={"Allow": "POST"},
         )
+    try:
+        await spend_rate(request, principal.workspace_id, root_field_count(doc, body.get("operationName")))
+    except ApiError as exc:
+        return _json({"errors": [_error(exc.message, "RATE_LIMITED", exc.code, exc.details)]}, exc.headers)
     ctx = Context(request, principal)
     variables = body.get("variables")
     result = execute(

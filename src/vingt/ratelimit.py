@@ -1,0 +1,151 @@
+"""Rate limits per workspace (DECISIONS.md §5), with the ``limits`` library.
+
+Two windows shared by all of a workspace's keys, ``VINGT_RATE_LIMIT_PER_SECOND`` (100) and
+``VINGT_RATE_LIMIT_PER_MINUTE`` (6000), ``0`` turning a window off. Each window is a counter that
+starts with the workspace's first request and lasts the window (as Twenty's throttler counts),
+kept in this process, or in Redis when ``VINGT_REDIS_URL`` is set, so that every worker and host serving
+the same database spends one budget. A REST request costs one unit, a GraphQL document one per
+root field. Every API response says where the tighter window stands (``X-RateLimit-Limit``,
+``-Remaining``, ``-Reset`` in epoch seconds); a request over either is refused with 429,
+``Retry-After`` and the error ``RATE_LIMITED``.
+
+Redis unreachable: requests are served without limits (never refused for it); the log says so
+once a minute at most, and ``/readyz`` answers 503 naming Redis until it is back.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+from limits import RateLimitItemPerMinute, RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import FixedWindowRateLimiter
+from limits.errors import StorageError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from vingt.errors import ApiError
+
+log = logging.getLogger("vingt.ratelimit")
+
+KEY_PREFIX = "vingt-rate"
+WARN_EVERY_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Where the tighter window stands after (or instead of) a hit."""
+
+    limit: int
+    remaining: int
+    reset: int  # epoch seconds
+    window: str  # "second" | "minute"
+    allowed: bool = True
+
+    def headers(self) -> dict[str, str]:
+        return {"X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": str(self.remaining),
+                "X-RateLimit-Reset": str(self.reset)}
+
+    def refusal(self) -> ApiError:
+        retry = max(1, math.ceil(self.reset - time.time()))
+        return ApiError(
+            "RATE_LIMITED", f"Too many requests: at most {self.limit} per {self.window} for this workspace",
+            {"limit": self.limit, "remaining": 0, "retryAfterSeconds": retry, "window": self.window},
+            headers={**self.headers(), "Retry-After": str(retry)},
+        )
+
+
+class RateLimiter:
+    def __init__(self, per_second: int, per_minute: int, redis_url: str = ""):
+        self.items = [
+            (item, name) for item, name in (
+                (RateLimitItemPerSecond(per_second) if per_second > 0 else None, "second"),
+                (RateLimitItemPerMinute(per_minute) if per_minute > 0 else None, "minute"),
+            ) if item is not None
+        ]
+        self.redis_url = redis_url
+        storage: Storage
+        if redis_url:
+            storage = RedisStorage("async+" + redis_url, wrap_exceptions=True, key_prefix=KEY_PREFIX,
+                                   implementation="coredis")
+        else:
+            storage = MemoryStorage(wrap_exceptions=True)
+        self.storage = storage
+        self.strategy = FixedWindowRateLimiter(storage)
+        self.unavailable: str | None = None  # why the shared store cannot be used, when it cannot
+        self._warned = 0.0
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.items)
+
+    async def hit(self, workspace_id: str, cost: int = 1) -> Decision | None:
+        """Spend ``cost`` units of the workspace's budget in each window: the tighter window's
+        standing, with ``allowed`` false when a window was exhausted; None when no limit applies
+        (limits off, or their store unreachable)."""
+        if not self.items:
+            return None
+        try:
+            allowed = True
+            for item, _name in self.items:
+                allowed = await self.strategy.hit(item, workspace_id, cost=cost) and allowed
+            decision = await self._standing(workspace_id, allowed)
+        except StorageError as exc:
+            self._unreachable(exc)
+            return None
+        self.unavailable = None
+        return decision
+
+    async def _standing(self, workspace_id: str, allowed: bool) -> Decision:
+        tightest: Decision | None = None
+        for item, name in self.items:
+            stats = await self.strategy.get_window_stats(item, workspace_id)
+            d = Decision(item.amount, max(0, stats.remaining), math.ceil(stats.reset_time), name, allowed)
+            if tightest is None or d.remaining < tightest.remaining:
+                tightest = d
+        assert tightest is not None
+        return tightest
+
+    def _unreachable(self, exc: Exception) -> None:
+        self.unavailable = f"{type(exc).__name__}: {exc}".splitlines()[0][:200] if str(exc) else type(exc).__name__
+        now = time.monotonic()
+        if now - self._warned >= WARN_EVERY_SECONDS:
+            self._warned = now
+            log.warning("rate limits are off: their store at %s is unreachable (%s)", self.redis_url, self.unavailable)
+
+    async def check(self) -> str | None:
+        """For ``/readyz``: None when the store answers, else why not."""
+        if not self.redis_url:
+            return None
+        try:
+            if not await self.storage.check():
+                return "Redis did not answer"
+        except Exception as exc:  # noqa: BLE001 - any failure means unreachable, with its reason
+            return f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+        return None
+
+
+async def spend_rate(request: Request, workspace_id: str, cost: int) -> None:
+    """Spend ``cost`` units of the workspace's budget for this request (once: a request that runs
+    again after a stale catalog or a conflict is not charged twice); 429 ``RATE_LIMITED`` when a
+    window is spent. The standing is kept for ``with_rate_headers``."""
+    if getattr(request.state, "rate", None) is not None:
+        return
+    decision = await request.app.state.limiter.hit(workspace_id, cost)
+    if decision is None:
+        return
+    request.state.rate = decision
+    if not decision.allowed:
+        raise decision.refusal()
+
+
+def with_rate_headers(request: Request, response: Response) -> Response:
+    """``response`` with the rate-limit headers of its request, when it spent some budget."""
+    rate = getattr(request.state, "rate", None)
+    if rate is not None:
+        for name, value in rate.headers().items():
+            response.headers.setdefault(name, value)
+    return response
