@@ -29,7 +29,7 @@ FAST = {
     "VINGT_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
     "VINGT_WEBHOOK_RETRY_BASE_SECONDS": "0.2",
     "VINGT_WEBHOOK_POLL_SECONDS": "0.2",
-    "VINGT_WEBHOOK_TIMEOUT_SECONDS": "1",  # claims held by a killed process expire 11 s later
+    "VINGT_WEBHOOK_TIMEOUT_SECONDS": "1",  # claims held by a killed process expire 3 s later
 }
 SECRET = "a3f1c9e07b5d4c2a8e6f10b9d7c3e5a1"
 BODY_KEYS = ["targetUrl", "eventName", "objectMetadata", "workspaceId", "webhookId", "eventDate", "record"]

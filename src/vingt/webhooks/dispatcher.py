@@ -6,8 +6,7 @@ A ``Dispatcher`` runs in every ``vingt serve`` process (and in ``vingt worker``)
    dispatched, makes one delivery per (matching webhook × event) and marks the events
    dispatched with their place in the change feed — one transaction, so an event is fanned out
    exactly once and the feed grows only at its end;
-2. **sends**: claims the deliveries that are due (leasing them for the attempt's timeout and a
-   margin), POSTs them concurrently, and records every attempt and the delivery's next state in
+2. **sends**: claims the deliveries that are due (leasing them for three attempt timeouts), POSTs them concurrently, and records every attempt and the delivery's next state in
    one transaction per batch.
 
 A failed attempt is retried after ``VINGT_WEBHOOK_RETRY_BASE_SECONDS`` (default 10), the delay
@@ -52,7 +51,7 @@ SEND_BATCH = 50
 MAX_BATCHES_IN_FLIGHT = 4
 MAX_DELAY_SECONDS = 3600.0
 JITTER = 0.2
-LEASE_MARGIN_SECONDS = 10.0  # past the timeout: time to record the outcome of a batch
+LEASE_TIMEOUTS = 3  # a claim lasts this many attempt timeouts: the attempt, then time to record it
 COALESCE_SECONDS = 0.02  # after a wake, let the writes of a burst commit and go out together
 ERROR_PAUSE_SECONDS = 1.0
 PRUNE_SECONDS = 600.0  # how often old events and finished deliveries are deleted (at most)
@@ -82,7 +81,7 @@ class Dispatcher:
         self.keep = dt.timedelta(days=settings.event_retention_days)
         self.prune_every = min(PRUNE_SECONDS, self.keep.total_seconds() / 4)
         self._pruned_at = 0.0
-        self.lease = dt.timedelta(seconds=settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS)
+        self.lease = dt.timedelta(seconds=max(1.0, settings.webhook_timeout_seconds * LEASE_TIMEOUTS))
         self.sender = Sender(settings.webhook_timeout_seconds, settings.webhook_allow_private_targets)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
