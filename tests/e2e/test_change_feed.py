@@ -13,20 +13,10 @@ import httpx
 import pytest
 
 import live_server
-from conftest import pg_database
 
 pytestmark = pytest.mark.e2e
 
 FAST = {"VINGT_WEBHOOK_POLL_SECONDS": "0.2"}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'feed.db'}"
-        return
-    with pg_database("vingt_feed") as pg:
-        yield pg
 
 
 def serve(url: str, tmp_path: Path, env: dict[str, str] | None = None) -> live_server.Server:
@@ -34,8 +24,8 @@ def serve(url: str, tmp_path: Path, env: dict[str, str] | None = None) -> live_s
 
 
 @pytest.fixture
-def server(url: str, tmp_path: Path) -> Iterator[live_server.Server]:
-    s = serve(url, tmp_path)
+def server(fresh_url: str, tmp_path: Path) -> Iterator[live_server.Server]:
+    s = serve(fresh_url, tmp_path)
     yield s
     s.stop()
 
@@ -139,12 +129,12 @@ def test_the_feed_shows_each_change_with_its_filters(server: live_server.Server)
         assert c.post("/rest/events", json={}).status_code == 405
 
 
-def test_old_events_and_finished_deliveries_are_pruned(url: str, tmp_path: Path) -> None:
+def test_old_events_and_finished_deliveries_are_pruned(fresh_url: str, tmp_path: Path) -> None:
     from webhook_receiver import Receiver
 
     receiver = Receiver().start()
     # a retention of about 2 s, pruned every half second
-    s = serve(url, tmp_path, {"VINGT_EVENT_RETENTION_DAYS": "0.000025", "VINGT_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true"})
+    s = serve(fresh_url, tmp_path, {"VINGT_EVENT_RETENTION_DAYS": "0.000025", "VINGT_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true"})
     try:
         with client(s) as c:
             wid = c.post("/rest/webhooks", json={"targetUrl": receiver.url()}).json()["id"]

@@ -7,7 +7,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -19,16 +18,6 @@ from conftest import pg_database
 pytestmark = pytest.mark.e2e
 
 VINGT = [sys.executable, "-m", "vingt"]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database (no system tables yet) of each kind."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'e2e.db'}"
-        return
-    with pg_database("vingt_e2e") as url:
-        yield url
 
 
 class Server(live_server.Server):

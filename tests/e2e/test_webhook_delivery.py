@@ -35,15 +35,6 @@ SECRET = "a3f1c9e07b5d4c2a8e6f10b9d7c3e5a1"
 BODY_KEYS = ["targetUrl", "eventName", "objectMetadata", "workspaceId", "webhookId", "eventDate", "record"]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'hooks.db'}"
-        return
-    with pg_database("vingt_hooks") as pg:
-        yield pg
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     r = Receiver().start()
@@ -56,8 +47,8 @@ def serve(url: str, tmp_path: Path, env: dict[str, str] | None = None, **kw: obj
 
 
 @pytest.fixture
-def server(url: str, tmp_path: Path) -> Iterator[live_server.Server]:
-    s = serve(url, tmp_path)
+def server(fresh_url: str, tmp_path: Path) -> Iterator[live_server.Server]:
+    s = serve(fresh_url, tmp_path)
     yield s
     s.stop()
 
@@ -249,8 +240,8 @@ def test_redirects_are_not_followed(server: live_server.Server, receiver: Receiv
     assert receiver.at("/elsewhere") == []
 
 
-def test_a_private_target_is_refused_at_delivery(url: str, tmp_path: Path, receiver: Receiver) -> None:
-    first = serve(url, tmp_path)
+def test_a_private_target_is_refused_at_delivery(fresh_url: str, tmp_path: Path, receiver: Receiver) -> None:
+    first = serve(fresh_url, tmp_path)
     try:
         key = first.key
         with api(first) as c:
@@ -259,7 +250,7 @@ def test_a_private_target_is_refused_at_delivery(url: str, tmp_path: Path, recei
         first.stop()
     # the same database served without the development switch: the loopback target is refused
     # when the delivery is attempted (after resolution), and nothing reaches the receiver
-    second = serve(url, tmp_path, {"VINGT_WEBHOOK_ALLOW_PRIVATE_TARGETS": "false"})
+    second = serve(fresh_url, tmp_path, {"VINGT_WEBHOOK_ALLOW_PRIVATE_TARGETS": "false"})
     try:
         with api(second, key) as c:
             c.post("/rest/people", json={"city": "Toul"})
@@ -271,9 +262,9 @@ def test_a_private_target_is_refused_at_delivery(url: str, tmp_path: Path, recei
     assert receiver.at("/hook") == []
 
 
-def test_kill_9_loses_no_committed_event_and_sends_no_uncommitted_one(url: str, tmp_path: Path) -> None:
+def test_kill_9_loses_no_committed_event_and_sends_no_uncommitted_one(fresh_url: str, tmp_path: Path) -> None:
     down = Receiver()  # not listening yet: every attempt is refused
-    first = serve(url, tmp_path)
+    first = serve(fresh_url, tmp_path)
     try:
         key = first.key
         assert key
@@ -309,7 +300,7 @@ def test_kill_9_loses_no_committed_event_and_sends_no_uncommitted_one(url: str, 
         first.stop()
 
     receiver = Receiver(down.port).start()
-    second = serve(url, tmp_path)
+    second = serve(fresh_url, tmp_path)
     try:
         with api(second, key) as c:
             people: set[str] = set()
@@ -404,8 +395,8 @@ def test_metadata_changes_reach_metadata_webhooks(server: live_server.Server, re
     assert receiver.at("/people") == []  # record webhooks do not receive metadata events
 
 
-def test_vingt_worker_delivers_for_servers_that_do_not(url: str, tmp_path: Path, receiver: Receiver) -> None:
-    quiet = serve(url, tmp_path, {"VINGT_WEBHOOK_DELIVERY": "false"})
+def test_vingt_worker_delivers_for_servers_that_do_not(fresh_url: str, tmp_path: Path, receiver: Receiver) -> None:
+    quiet = serve(fresh_url, tmp_path, {"VINGT_WEBHOOK_DELIVERY": "false"})
     worker = None
     try:
         with api(quiet) as c:
@@ -414,7 +405,7 @@ def test_vingt_worker_delivers_for_servers_that_do_not(url: str, tmp_path: Path,
             time.sleep(1.0)  # at a 0.2 s poll, a dispatching server would have sent it by now
             assert receiver.at("/hook") == []
             env = {**os.environ, **FAST}
-            worker = subprocess.Popen([sys.executable, "-m", "vingt", "worker", "--database", url], env=env,
+            worker = subprocess.Popen([sys.executable, "-m", "vingt", "worker", "--database", fresh_url], env=env,
                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             [got] = receiver.wait_for("/hook", 1)
             assert got.payload["eventName"] == "person.created" and got.signed_by(SECRET)

@@ -109,12 +109,31 @@ async def last_feed_seq(conn: Connection, dialect: Dialect) -> int:
     return int(rows[0][0] or 0)
 
 
-async def live_webhooks(conn: Connection, dialect: Dialect, workspace_ids: list[str]) -> list[tuple[str, str, str]]:
-    """(id, workspaceId, operations JSON) of the webhooks of these workspaces that are not deleted."""
-    stmt = sa.select(W.c.id, W.c.workspaceId, W.c.operations).where(
+@dataclass(frozen=True)
+class LiveWebhook:
+    id: str
+    workspace_id: str
+    operations: str  # JSON
+    target_url: str
+    secret: str
+
+
+async def live_webhooks(conn: Connection, dialect: Dialect, workspace_ids: list[str]) -> list[LiveWebhook]:
+    """The webhooks of these workspaces that are not deleted."""
+    stmt = sa.select(W.c.id, W.c.workspaceId, W.c.operations, W.c.targetUrl, W.c.secret).where(
         W.c.deletedAt.is_(None), W.c.workspaceId.in_(workspace_ids)
     )
-    return [(r[0], r[1], r[2]) for r in await fetch(conn, dialect, stmt)]
+    return [LiveWebhook(*r) for r in await fetch(conn, dialect, stmt)]
+
+
+EVENT_DATA = (E.c.workspaceId, E.c.objectMetadataId, E.c.objectName, E.c.action, E.c.before, E.c.after,
+              E.c.updatedFields, E.c.recordId, E.c.apiKeyId)
+
+
+async def event_data(conn: Connection, dialect: Dialect, event_ids: list[str]) -> dict[str, tuple[Any, ...]]:
+    """What attempts need of these events (``Due.event``), by event id."""
+    stmt = sa.select(E.c.id, *EVENT_DATA).where(E.c.id.in_(event_ids))
+    return {r[0]: tuple(r[1:]) for r in await fetch(conn, dialect, stmt)}
 
 
 async def insert_deliveries(conn: Connection, dialect: Dialect, rows: list[Sequence[Any]]) -> None:
@@ -127,25 +146,20 @@ async def insert_deliveries(conn: Connection, dialect: Dialect, rows: list[Seque
 
 
 async def mark_dispatched(conn: Connection, dialect: Dialect, events: list[PendingEvent], now: str) -> None:
-    """The events dispatched, numbered in the change feed after every event before them."""
-    sql = _compiled(
-        dialect, "dispatched",
-        lambda: sa.update(E).where(E.c.seq == sa.bindparam("s")).values(
-            dispatchedAt=sa.bindparam("d"), feedSeq=sa.bindparam("f")
-        ),
-        ("d", "f", "s"),
-    )
-    first = await last_feed_seq(conn, dialect) + 1
-    await _many(conn, sql, [(now, first + i, e.seq) for i, e in enumerate(events)])
+    """The events dispatched, numbered in the change feed after every event before them, in
+    ``seq`` order (one statement: ``feedSeq = seq + offset``; the numbers need not be consecutive,
+    only increasing)."""
+    offset = await last_feed_seq(conn, dialect) + 1 - min(e.seq for e in events)
+    await execute(conn, dialect, sa.update(E).where(E.c.seq.in_([e.seq for e in events])).values(
+        dispatchedAt=now, feedSeq=E.c.seq + offset,
+    ))
 
 
 # ---- attempts ---------------------------------------------------------------------------------------
 
 _DUE_COLUMNS = (
     D.c.id, D.c.webhookId, D.c.eventId, D.c.status, D.c.attempts, D.c.createdAt, D.c.eventDate,
-    W.c.targetUrl, W.c.secret, W.c.deletedAt,
-    E.c.workspaceId, E.c.objectMetadataId, E.c.objectName, E.c.action, E.c.before, E.c.after, E.c.updatedFields,
-    E.c.recordId, E.c.apiKeyId,
+    W.c.targetUrl, W.c.secret, W.c.deletedAt, *EVENT_DATA,
 )
 
 

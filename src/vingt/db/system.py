@@ -181,13 +181,14 @@ webhook = sa.Table(
 # (``succeeded``) or retries run out or the webhook is deleted (``failed``); ``nextAttemptAt`` is
 # when a pending delivery is next due — while an attempt is in flight it is the claim's expiry,
 # so a process that dies mid-attempt leaves the delivery due again, never lost. ``eventDate`` is
-# the body's, fixed when the delivery is made.
+# the body's, fixed when the delivery is made. ``webhookId`` has no foreign key (webhooks are
+# soft-deleted, and the check would lock the webhook row for every delivery made).
 webhook_delivery = sa.Table(
     "webhookDelivery",
     metadata,
     sa.Column("id", sa.String(36), primary_key=True),
     sa.Column("workspaceId", sa.String(36), nullable=False),
-    sa.Column("webhookId", sa.String(36), sa.ForeignKey("webhook.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("webhookId", sa.String(36), nullable=False),
     sa.Column("eventId", sa.String(36), nullable=False),
     sa.Column("eventName", sa.Text, nullable=False),
     sa.Column("status", sa.Text, nullable=False),

@@ -150,6 +150,10 @@ class Dispatcher:
     # ---- fan-out --------------------------------------------------------------------------------
 
     async def fan_out(self) -> int:
+        """Make the deliveries of the events not dispatched yet. As many as the attempts in flight
+        leave room for are made already claimed and sent at once, without a claim of their own;
+        the others wait, due, for ``send_due``."""
+        direct: list[deliveries.Due] = []
         async with self.db.transaction() as conn:
             if not await deliveries.fan_out_turn(conn, self.dialect):
                 return 0  # another process is fanning out
@@ -157,18 +161,35 @@ class Dispatcher:
             if not events:
                 return 0
             hooks = await deliveries.live_webhooks(conn, self.dialect, sorted({e.workspace_id for e in events}))
-            by_workspace: dict[str, list[tuple[str, list[str]]]] = {}
-            for hook_id, workspace_id, ops in hooks:
-                by_workspace.setdefault(workspace_id, []).append((hook_id, orjson.loads(ops)))
-            now = iso_ms(now_utc())
-            rows: list[Sequence[Any]] = [
-                (str(uuid.uuid4()), e.workspace_id, hook_id, e.id, e.name, "pending", 0, now, now, now, now)
-                for e in events
-                for hook_id, ops in by_workspace.get(e.workspace_id, ())
-                if operations.matches(ops, e.name)
-            ]
+            by_workspace: dict[str, list[tuple[deliveries.LiveWebhook, list[str]]]] = {}
+            for hook in hooks:
+                by_workspace.setdefault(hook.workspace_id, []).append((hook, orjson.loads(hook.operations)))
+            moment = now_utc()
+            now, leased = iso_ms(moment), iso_ms(moment + self.lease)
+            room = 0 if self._stopping else (MAX_BATCHES_IN_FLIGHT - len(self._batches)) * SEND_BATCH
+            rows: list[Sequence[Any]] = []
+            sent_now: list[tuple[str, deliveries.LiveWebhook, str]] = []  # (delivery, webhook, event)
+            for e in events:
+                for hook, ops in by_workspace.get(e.workspace_id, ()):
+                    if operations.matches(ops, e.name):
+                        delivery_id = str(uuid.uuid4())
+                        due_at = now
+                        if len(sent_now) < room:
+                            sent_now.append((delivery_id, hook, e.id))
+                            due_at = leased
+                        rows.append((delivery_id, e.workspace_id, hook.id, e.id, e.name, "pending", 0, due_at, now,
+                                     now, now))
             await deliveries.insert_deliveries(conn, self.dialect, rows)
             await deliveries.mark_dispatched(conn, self.dialect, events, now)
+            if sent_now:
+                data = await deliveries.event_data(conn, self.dialect, sorted({ev for _d, _h, ev in sent_now}))
+                direct = [
+                    deliveries.Due(did, hook.id, ev, "pending", 0, now, now, hook.target_url, hook.secret, False,
+                                   data.get(ev))
+                    for did, hook, ev in sent_now
+                ]
+        for i in range(0, len(direct), SEND_BATCH):
+            self._start_batch(direct[i : i + SEND_BATCH])
         return len(events)
 
     # ---- attempts -------------------------------------------------------------------------------
@@ -180,10 +201,13 @@ class Dispatcher:
         async with self.db.transaction() as conn:
             due = await deliveries.claim_due(conn, self.dialect, iso_ms(now), iso_ms(now + self.lease), SEND_BATCH)
         if due:
-            task = asyncio.get_running_loop().create_task(self._send_batch(due))
-            self._batches.add(task)
-            task.add_done_callback(self._batch_done)
+            self._start_batch(due)
         return len(due)
+
+    def _start_batch(self, due: list[deliveries.Due]) -> None:
+        task = asyncio.get_running_loop().create_task(self._send_batch(due))
+        self._batches.add(task)
+        task.add_done_callback(self._batch_done)
 
     def _batch_done(self, task: asyncio.Task[None]) -> None:
         self._batches.discard(task)

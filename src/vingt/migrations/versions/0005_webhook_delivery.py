@@ -23,7 +23,7 @@ def upgrade() -> None:
         "webhookDelivery",
         sa.Column("id", sa.String(36), primary_key=True),
         sa.Column("workspaceId", sa.String(36), nullable=False),
-        sa.Column("webhookId", sa.String(36), sa.ForeignKey("webhook.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("webhookId", sa.String(36), nullable=False),
         sa.Column("eventId", sa.String(36), nullable=False),
         sa.Column("eventName", sa.Text, nullable=False),
         sa.Column("status", sa.Text, nullable=False),
