@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from test_serve import Server, fresh_url  # noqa: F401 - fresh_url is a fixture used by name
+from test_serve import Server
 
 pytestmark = pytest.mark.e2e
 
