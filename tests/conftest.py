@@ -128,7 +128,7 @@ def app_client(database_url: str) -> Iterator[TestClient]:
     # no deliveries from the in-process app: tests that deliver start a real server
     # nor rate limits: tests that limit make their own app
     app = create_app(Settings(database_url=database_url, webhook_delivery=False, rate_limit_per_second=0,
-                              rate_limit_per_minute=0))
+                              rate_limit_per_minute=0, log_requests=False))
     with TestClient(app, raise_server_exceptions=True) as client:
         yield client
 
@@ -172,7 +172,8 @@ def api(app_client: TestClient, workspace: Workspace) -> Api:
 
 
 def assert_error(response: httpx.Response, status: int, code: str) -> dict:
-    """The DECISIONS.md error body, with this status and code."""
+    """The DECISIONS.md error body, with this status and code, and the answer's request id in its
+    details (returned without it, for comparisons of the rest)."""
     assert response.status_code == status, response.text
     body = response.json()
     assert set(body) == {"error", "statusCode", "messages"}, body
@@ -180,5 +181,6 @@ def assert_error(response: httpx.Response, status: int, code: str) -> dict:
     assert body["error"]["code"] == code, body
     assert isinstance(body["error"]["message"], str) and body["error"]["message"]
     assert isinstance(body["error"]["details"], dict)
+    assert body["error"]["details"].pop("requestId") == response.headers["X-Request-Id"], body
     assert body["messages"] == [body["error"]["message"]]
     return body

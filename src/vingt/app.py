@@ -9,10 +9,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from vingt import requestlog
 from vingt.db.changes import ChangeFeed
 from vingt.db.database import Contended, DataError, StaleSchema, open_database
 from vingt.db.url import parse_database_url
@@ -96,6 +98,7 @@ async def _rest_once(request: Request) -> Response:
             {"method": request.method, "allowed": ["GET"]}, headers={"Allow": "GET"},
         )
     principal = await request.app.state.registry.authenticate(request.headers.get("authorization"))
+    request.state.workspace_id = principal.workspace_id  # for the request log
     await spend_rate(request, principal.workspace_id, 1)
     handler = records.handle
     ddl = path == "metadata" or path.startswith("metadata/")
@@ -174,7 +177,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await changes.close()
             await db.close()
 
+    if settings.log_requests:
+        requestlog.configure(settings.log_format)
     return Starlette(
+        middleware=[Middleware(requestlog.RequestLog)],
         routes=[
             Route("/healthz", health, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),

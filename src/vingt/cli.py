@@ -46,6 +46,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     url = _database_url(args.database)
     os.environ["VINGT_DATABASE_URL"] = url
+    if args.log_format:
+        os.environ["VINGT_LOG_FORMAT"] = args.log_format
 
     async def bootstrap(db: Database) -> None:
         if await first_workspace(db) is None:
@@ -171,6 +173,8 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=3000)
     serve.add_argument("--database", help=f"database URL (default $VINGT_DATABASE_URL or {DEFAULT_DATABASE_URL})")
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-format", dest="log_format", choices=("text", "json"),
+                       help="the request log on stderr: text (default) or json lines")
     serve.set_defaults(fn=cmd_serve)
 
     worker = sub.add_parser("worker", help="deliver webhooks from the event outbox, without serving HTTP")

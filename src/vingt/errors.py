@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from vingt.requestlog import REQUEST_ID
+
 # code → HTTP status. The catalogue of every code the server emits.
 CODES: dict[str, int] = {
     # request parsing
@@ -101,8 +103,12 @@ class ApiError(Exception):
         self.headers = headers or {}
 
     def body(self) -> dict[str, Any]:
+        details = safe_details(self.details)
+        request_id = REQUEST_ID.get()
+        if request_id is not None:
+            details["requestId"] = request_id  # the X-Request-Id of the answer, and of its log line
         return {
-            "error": {"message": _text(self.message), "code": self.code, "details": safe_details(self.details)},
+            "error": {"message": _text(self.message), "code": self.code, "details": details},
             "statusCode": self.status,
             "messages": [_text(self.message)],
         }

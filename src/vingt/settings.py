@@ -27,6 +27,8 @@ class Settings:
     rate_limit_per_second: int = 100
     rate_limit_per_minute: int = 6000
     redis_url: str = ""
+    log_requests: bool = True
+    log_format: str = "text"
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -68,6 +70,8 @@ HELP = {
     "rate_limit_per_minute": "requests per minute per workspace; 0: no limit (VINGT_RATE_LIMIT_PER_MINUTE)",
     "redis_url": "redis://host:port/db where the rate limits are counted, shared by every process that uses it; "
     "unset: in each process (VINGT_REDIS_URL)",
+    "log_requests": "one line per request on stderr (VINGT_LOG_REQUESTS)",
+    "log_format": "the request log's format: text or json (VINGT_LOG_FORMAT, vingt serve --log-format)",
     "event_retention_days": "how long events (the change feed) and finished deliveries (the delivery log) are kept "
     "(VINGT_EVENT_RETENTION_DAYS)",
     "webhook_poll_seconds": "how often a process looks for events written by other processes (VINGT_WEBHOOK_POLL_SECONDS)",

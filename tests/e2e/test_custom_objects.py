@@ -190,7 +190,7 @@ def delete_object(c: httpx.Client, oid: str) -> None:
 # ---- 1. one server, every step ---------------------------------------------------------------
 
 
-def test_custom_object_lifecycle_over_http(fresh_url: str, tmp_path: Path) -> None:  # noqa: F811
+def test_custom_object_lifecycle_over_http(fresh_url: str, tmp_path: Path) -> None:
     server = Server(fresh_url, tmp_path)
     try:
         assert server.key, "".join(server.output)
@@ -424,7 +424,7 @@ def _lifecycle(c: httpx.Client) -> None:
 # ---- 2. two server processes on one database -------------------------------------------------
 
 
-def test_two_servers_see_each_others_changes(fresh_url: str, tmp_path: Path) -> None:  # noqa: F811
+def test_two_servers_see_each_others_changes(fresh_url: str, tmp_path: Path) -> None:
     a = Server(fresh_url, tmp_path)
     b: Server | None = None
     try:
@@ -491,7 +491,7 @@ def test_two_servers_see_each_others_changes(fresh_url: str, tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize("fresh_url", ["postgresql"], indirect=True)
-def test_workers_all_see_a_change_on_the_next_request(fresh_url: str, tmp_path: Path) -> None:  # noqa: F811
+def test_workers_all_see_a_change_on_the_next_request(fresh_url: str, tmp_path: Path) -> None:
     server = Server(fresh_url, tmp_path, workers=2)
     try:
         assert server.key
@@ -546,7 +546,7 @@ def test_workers_all_see_a_change_on_the_next_request(fresh_url: str, tmp_path: 
 # ---- 3. restart ------------------------------------------------------------------------------
 
 
-def test_custom_object_survives_restart(fresh_url: str, tmp_path: Path) -> None:  # noqa: F811
+def test_custom_object_survives_restart(fresh_url: str, tmp_path: Path) -> None:
     first = Server(fresh_url, tmp_path)
     try:
         assert first.key

@@ -80,7 +80,7 @@ def _changes(c: httpx.Client, object_id: str) -> int:
     return made
 
 
-def test_no_5xx_while_another_process_changes_metadata(fresh_url: str, tmp_path: Path) -> None:  # noqa: F811
+def test_no_5xx_while_another_process_changes_metadata(fresh_url: str, tmp_path: Path) -> None:
     a = Server(fresh_url, tmp_path)
     b: Server | None = None
     try:

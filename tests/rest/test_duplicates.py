@@ -99,7 +99,7 @@ def test_by_data_additional_emails_do_not_match(api: Api) -> None:
 
 
 def test_by_data_linkedin_url_is_normalised(api: Api) -> None:
-    m = marker()
+    m = marker() + "ab"  # letters, so that its upper case differs
     a = person(api, linkedinLink={"primaryLinkUrl": f"https://linkedin.com/in/{m}"})
     [entry] = duplicates(
         api, "people", {"data": [{"linkedinLink": {"primaryLinkUrl": f"HTTPS://LinkedIn.COM/in/{m}/"}}]}

@@ -178,9 +178,13 @@ def test_a_4xx_is_stored_and_replayed(api: Api) -> None:
     pid = api.post("/rest/people", json={"city": m}).json()["data"]["createPerson"]["id"]
     k = key()
     stale = {KEY: k, "If-Match": '"0000"'}
-    assert_error(api.patch(f"/rest/people/{pid}", json={"jobTitle": "x"}, headers=stale), 412, "PRECONDITION_FAILED")
+    first = api.patch(f"/rest/people/{pid}", json={"jobTitle": "x"}, headers=stale)
+    assert_error(first, 412, "PRECONDITION_FAILED")
     again = api.patch(f"/rest/people/{pid}", json={"jobTitle": "x"}, headers=stale)
-    assert_error(again, 412, "PRECONDITION_FAILED")
+    assert again.status_code == 412 and again.json()["error"]["code"] == "PRECONDITION_FAILED"
+    # the first answer again, to the byte: its body names the first request's id, the header this one's
+    assert again.json()["error"]["details"]["requestId"] == first.headers["X-Request-Id"]
+    assert again.headers["X-Request-Id"] != first.headers["X-Request-Id"]
     assert replayed(again)
 
 

@@ -747,6 +747,7 @@ async def _answer(request: Request) -> Response:
             media_type="application/json",
             headers={"Allow": "POST"},
         )
+    request.state.workspace_id = principal.workspace_id  # for the request log
     try:
         await spend_rate(request, principal.workspace_id, root_field_count(doc, body.get("operationName")))
     except ApiError as exc:
