@@ -1,6 +1,7 @@
-"""``GET /readyz``: whether this process can serve — the database answers, its system
-tables are at the migrations' head, and Redis answers when the rate limits are kept there. 200 when ready, 503 naming what is not (no auth: it says
-nothing about the data). ``/healthz`` only says the process is alive."""
+"""``GET /readyz``: whether this process can serve — the database answers, its system tables
+are at the migrations' head, and Redis answers when the rate limits are kept there. 200 when
+ready, 503 naming what is not (no auth: it says nothing about the data). ``/healthz`` only says
+the process is alive."""
 
 from __future__ import annotations
 
@@ -42,7 +43,10 @@ async def readyz(request: Request) -> Response:
         checks["database"] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".strip()
     limiter = request.app.state.limiter
     if limiter.redis_url:
-        problem = await limiter.check()
+        try:
+            problem = await asyncio.wait_for(limiter.check(), CHECK_SECONDS)
+        except TimeoutError:
+            problem = f"no answer within {CHECK_SECONDS:g} s"
         checks["redis"] = "ok" if problem is None else f"{problem} (rate limits are off until it answers)"
     ready = all(v == "ok" for v in checks.values()) and "migrations" in checks
     body = {"status": "ready" if ready else "unavailable", "checks": checks}

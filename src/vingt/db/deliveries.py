@@ -4,8 +4,9 @@ Claiming is exclusive between processes. Events are fanned out by one process at
 PostgreSQL a transaction-scoped advisory lock, tried, not waited for; on SQLite the write
 transaction itself, ``BEGIN IMMEDIATE``), which gives each its place in the change feed in the
 order they became visible. Deliveries are claimed with ``FOR UPDATE SKIP LOCKED`` (a row another
-process holds is passed over, not waited for) on PostgreSQL, by the single writer on SQLite. Statements whose shape never changes are compiled
-once per dialect; the others take lists of ids, compiled per call (once per batch, not per row).
+process holds is passed over, not waited for) on PostgreSQL, by the single writer on SQLite.
+Statements whose shape never changes are compiled once per dialect; the others take lists of
+ids, compiled per call (once per batch, not per row).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 
 from vingt.db import system
 from vingt.db.database import Connection, Database
-from vingt.db.statements import execute, fetch
+from vingt.db.statements import compiled_once, execute, execute_rows, fetch
 from vingt.sql.dialect import Dialect
 
 E = system.event
@@ -56,27 +57,6 @@ class Due:
     webhook_deleted: bool
     # workspaceId, objectMetadataId, objectName, action, before, after, updatedFields, recordId, apiKeyId
     event: tuple[Any, ...] | None
-
-
-_positional: dict[tuple[str, str], str] = {}
-
-
-def _compiled(dialect: Dialect, key: str, build: Any, names: Sequence[str]) -> str:
-    """SQL of a statement built with ``bindparam``s named ``names``, checked to take them in
-    that order, compiled once per dialect."""
-    sql = _positional.get((dialect.name, key))
-    if sql is None:
-        compiled = build().compile(dialect=dialect.sa_dialect)
-        assert tuple(getattr(compiled, "positiontup", None) or ()) == tuple(names), compiled.positiontup
-        sql = _positional[(dialect.name, key)] = str(compiled)
-    return sql
-
-
-async def _many(conn: Connection, sql: str, rows: list[Sequence[Any]]) -> None:
-    if len(rows) == 1:
-        await conn.execute(sql, rows[0])
-    elif rows:
-        await conn.executemany(sql, rows)
 
 
 # ---- fan-out: undispatched events → deliveries ---------------------------------------------------
@@ -138,11 +118,11 @@ async def event_data(conn: Connection, dialect: Dialect, event_ids: list[str]) -
 
 async def insert_deliveries(conn: Connection, dialect: Dialect, rows: list[Sequence[Any]]) -> None:
     """New deliveries (values in ``DELIVERY_COLUMNS`` order)."""
-    sql = _compiled(
+    sql = compiled_once(
         dialect, "insert_delivery", lambda: sa.insert(D).values({c: sa.bindparam(c) for c in DELIVERY_COLUMNS}),
         DELIVERY_COLUMNS,
     )
-    await _many(conn, sql, rows)
+    await execute_rows(conn, sql, rows)
 
 
 async def mark_dispatched(conn: Connection, dialect: Dialect, events: list[PendingEvent], now: str) -> None:
@@ -202,16 +182,15 @@ async def load_due(db: Database | Connection, dialect: Dialect, webhook_id: str,
 
 async def record_outcomes(
     conn: Connection, dialect: Dialect, attempts: list[Sequence[Any]], outcomes: list[Sequence[Any]],
-
 ) -> None:
     """Append attempts (``ATTEMPT_COLUMNS`` order) and set their deliveries' state (``OUTCOME_PARAMS``
     order). A delivery that has succeeded stays succeeded whatever a concurrent attempt found."""
-    await _many(conn, _compiled(
+    await execute_rows(conn, compiled_once(
         dialect, "insert_attempt", lambda: sa.insert(A).values({c: sa.bindparam(c) for c in ATTEMPT_COLUMNS}),
         ATTEMPT_COLUMNS,
     ), attempts)
     done = D.c.status == sa.literal_column("'succeeded'")
-    await _many(conn, _compiled(
+    await execute_rows(conn, compiled_once(
         dialect, "outcome",
         lambda: sa.update(D).where(D.c.id == sa.bindparam("id")).values(
             status=sa.case((done, D.c.status), else_=sa.bindparam("status")),

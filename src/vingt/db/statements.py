@@ -6,6 +6,7 @@ compiles and caches its own statements by plan shape (``engine.compile``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from vingt.db.database import Connection, Database, Row
@@ -27,3 +28,25 @@ async def fetch(target: Database | Connection, dialect: Dialect, stmt: Any) -> l
 async def execute(conn: Connection, dialect: Dialect, stmt: Any) -> int:
     sql, params = compile_with_params(dialect, stmt)
     return await conn.execute(sql, params)
+
+
+_once: dict[tuple[str, str], str] = {}
+
+
+def compiled_once(dialect: Dialect, key: str, build: Any, names: Sequence[str]) -> str:
+    """The SQL of a statement whose shape never changes, built with ``bindparam``s named
+    ``names`` (checked to be taken in that order), compiled once per dialect."""
+    sql = _once.get((dialect.name, key))
+    if sql is None:
+        compiled = build().compile(dialect=dialect.sa_dialect)
+        assert tuple(getattr(compiled, "positiontup", None) or ()) == tuple(names), compiled.positiontup
+        sql = _once[(dialect.name, key)] = str(compiled)
+    return sql
+
+
+async def execute_rows(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """``sql`` once per row of values, in one round trip (nothing for no rows)."""
+    if len(rows) == 1:
+        await conn.execute(sql, rows[0])
+    elif rows:
+        await conn.executemany(sql, list(rows))

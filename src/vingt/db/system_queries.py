@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from vingt.db import system
 from vingt.db.database import Connection, Database
-from vingt.db.statements import execute, fetch
+from vingt.db.statements import compiled_once, execute, execute_rows, fetch
 from vingt.sql.dialect import Dialect
 
 _ws, _ak, _kv = system.workspace, system.api_key, system.key_value
@@ -210,28 +210,13 @@ EVENT_COLUMNS = (
     "id", "workspaceId", "objectMetadataId", "objectName", "recordId", "action",
     "before", "after", "updatedFields", "apiKeyId", "actor", "createdAt",
 )
-_event_sql: dict[str, str] = {}
-
-
-def _insert_event_sql(dialect: Dialect) -> str:
-    sql = _event_sql.get(dialect.name)
-    if sql is None:
-        stmt = sa.insert(system.event).values({c: sa.bindparam(c) for c in EVENT_COLUMNS})
-        compiled = stmt.compile(dialect=dialect.sa_dialect)
-        assert tuple(getattr(compiled, "positiontup", None) or ()) == EVENT_COLUMNS
-        sql = _event_sql[dialect.name] = str(compiled)
-    return sql
-
-
 async def insert_events(conn: Connection, dialect: Dialect, rows: list[Sequence[Any]]) -> None:
     """Append event rows (values in ``EVENT_COLUMNS`` order), all in one statement."""
-    if not rows:
-        return
-    sql = _insert_event_sql(dialect)
-    if len(rows) == 1:
-        await conn.execute(sql, rows[0])
-    else:
-        await conn.executemany(sql, rows)
+    sql = compiled_once(
+        dialect, "insert_event", lambda: sa.insert(system.event).values({c: sa.bindparam(c) for c in EVENT_COLUMNS}),
+        EVENT_COLUMNS,
+    )
+    await execute_rows(conn, sql, rows)
 
 
 async def load_events(db: Database | Connection, dialect: Dialect, workspace_id: str) -> list[dict[str, Any]]:

@@ -36,21 +36,17 @@ from vingt.sql.tables import tables
 # the event's own values, bound after the write's slots, in this order
 EVENT_SLOTS = ("id", "workspaceId", "objectMetadataId", "objectName", "action", "apiKeyId", "actor", "createdAt")
 
-_CHANGED = (
-    "(SELECT coalesce(json_agg(k.key ORDER BY k.n), '[]'::json)::text "
+# the keys k of the record after the write (w.a) whose value differs from before (w.b)
+_CHANGED_KEYS = (
     "FROM json_each(w.a::json) WITH ORDINALITY AS k(key, value, n) "
     "WHERE k.key NOT IN (" + ", ".join(f"'{name}'" for name in sorted(SKIPPED)) + ") "
-    "AND k.value::jsonb IS DISTINCT FROM (w.b::jsonb -> k.key))"
+    "AND k.value::jsonb IS DISTINCT FROM (w.b::jsonb -> k.key)"
 )
-
-
+_CHANGED = "(SELECT coalesce(json_agg(k.key ORDER BY k.n), '[]'::json)::text " + _CHANGED_KEYS + ")"
 # the diff of an update, as engine.timeline.diff writes it in Python
 _DIFF = (
     "(SELECT jsonb_build_object('diff', coalesce(jsonb_object_agg(k.key, jsonb_build_object("
-    "'before', w.b::jsonb -> k.key, 'after', k.value::jsonb)), '{}'::jsonb)) "
-    "FROM json_each(w.a::json) AS k(key, value) "
-    "WHERE k.key NOT IN (" + ", ".join(f"'{name}'" for name in sorted(SKIPPED)) + ") "
-    "AND k.value::jsonb IS DISTINCT FROM (w.b::jsonb -> k.key))"
+    "'before', w.b::jsonb -> k.key, 'after', k.value::jsonb)), '{}'::jsonb)) " + _CHANGED_KEYS + ")"
 )
 
 

@@ -30,8 +30,9 @@ import orjson
 import sqlalchemy as sa
 
 from vingt.db.database import Connection
-from vingt.db.statements import fetch
+from vingt.db.statements import execute_rows, fetch
 from vingt.engine import compile as sqlc
+from vingt.engine.values import column_storages
 from vingt.metadata.model import Catalog, ObjectMeta
 from vingt.metadata.types import capitalize
 from vingt.sql.dialect import Dialect
@@ -194,8 +195,7 @@ async def _titles(
 def row_values(catalog: Catalog, dialect: Dialect, entry: dict[str, Any], now: dt.datetime,
                names: tuple[str, ...]) -> list[Any]:
     """The values of one entry's insert, in ``names`` order, as the driver takes them."""
-    timeline = catalog.object(TIMELINE)
-    storages = {c.name: c.storage for f in timeline.fields for c in f.columns()}
+    storages = column_storages(catalog, catalog.object(TIMELINE))
     row = {"id": str(uuid.uuid4()), "happensAt": now, "createdAt": now, "updatedAt": now, "deletedAt": None,
            "position": None, **entry}
     return [dialect.adapt(storages[n], row.get(n)) for n in names]
@@ -204,8 +204,4 @@ def row_values(catalog: Catalog, dialect: Dialect, entry: dict[str, Any], now: d
 async def insert(conn: Connection, dialect: Dialect, catalog: Catalog, entries: list[dict[str, Any]],
                  now: dt.datetime) -> None:
     compiled, names = sqlc.compile_insert(catalog, dialect, TIMELINE)
-    params: list[Sequence[Any]] = [compiled.params(row_values(catalog, dialect, e, now, names)) for e in entries]
-    if len(params) == 1:
-        await conn.execute(compiled.sql, params[0])
-    else:
-        await conn.executemany(compiled.sql, params)
+    await execute_rows(conn, compiled.sql, [compiled.params(row_values(catalog, dialect, e, now, names)) for e in entries])

@@ -16,7 +16,7 @@ import orjson
 
 from vingt.engine.planner import parse_date, parse_timestamp
 from vingt.errors import ApiError
-from vingt.metadata.model import FieldMeta, ObjectMeta
+from vingt.metadata.model import Catalog, FieldMeta, ObjectMeta
 from vingt.metadata.types import FieldType, Storage, sub_column
 
 READ_ONLY = ("updatedAt", "deletedAt")
@@ -380,6 +380,15 @@ def field_defaults(field: FieldMeta, now: dt.datetime) -> dict[str, Any]:
         else:
             out[col.name] = decode_default(field, col.storage, encoded, now)
     return out
+
+
+def column_storages(catalog: Catalog, obj: ObjectMeta) -> dict[str, Storage]:
+    """Column name → storage of ``obj``'s table, computed once per catalog."""
+    key = ("storages", obj.name_singular)
+    cached = catalog.derived.get(key)
+    if cached is None:
+        cached = catalog.derived[key] = {c.name: c.storage for f in obj.fields for c in f.columns()}
+    return cached  # type: ignore[no-any-return]
 
 
 def insert_template(obj: ObjectMeta) -> tuple[dict[str, Any], tuple[tuple[str, str], ...]]:

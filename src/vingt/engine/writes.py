@@ -22,7 +22,7 @@ from vingt.engine.planner import include_deleted, parse_date, parse_timestamp, p
 from vingt.engine.plans import Bindings, Selection
 from vingt.engine.preconditions import Preconditions, Tagged, _not_found, _tagged, etag, stamp_text
 from vingt.engine.reads import Reads
-from vingt.engine.values import RecordInput, coerce_record, insert_template
+from vingt.engine.values import RecordInput, coerce_record, column_storages, insert_template
 from vingt.errors import ApiError
 from vingt.metadata.model import Catalog, ObjectMeta
 from vingt.metadata.types import FieldType, Storage, sub_column
@@ -226,12 +226,7 @@ class Writes(Reads, Preconditions):
         return [self.dialect.adapt(storages[n], row.get(n)) for n in names]
 
     def _storages(self, obj: ObjectMeta) -> dict[str, Storage]:
-        key = ("storages", obj.name_singular)
-        cached = self.catalog.derived.get(key)
-        if cached is None:
-            cached = {c.name: c.storage for f in obj.fields for c in f.columns()}
-            self.catalog.derived[key] = cached
-        return cached  # type: ignore[no-any-return]
+        return column_storages(self.catalog, obj)
 
     def _insert_row(self, obj: ObjectMeta, inp: RecordInput, now: dt.datetime) -> dict[str, Any]:
         key = ("insert template", obj.name_singular)

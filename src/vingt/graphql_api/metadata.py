@@ -765,6 +765,8 @@ async def _answer(request: Request) -> Response:
     )
     if hasattr(result, "__await__"):
         result = await result  # type: ignore[misc]
+    if request.method == "POST":
+        request.app.state.dispatcher.wake()  # a metadata or webhook change may have left events
     payload: dict[str, Any] = {"data": result.data}  # type: ignore[union-attr]
     if result.errors:  # type: ignore[union-attr]
         payload["errors"] = [format_error(e) for e in result.errors]  # type: ignore[union-attr]

@@ -6,8 +6,9 @@ A ``Dispatcher`` runs in every ``vingt serve`` process (and in ``vingt worker``)
    dispatched, makes one delivery per (matching webhook × event) and marks the events
    dispatched with their place in the change feed — one transaction, so an event is fanned out
    exactly once and the feed grows only at its end;
-2. **sends**: claims the deliveries that are due (leasing them for three attempt timeouts), POSTs them concurrently, and records every attempt and the delivery's next state in
-   one transaction per batch.
+2. **sends**: claims the deliveries that are due (leasing them for three attempt timeouts), POSTs
+   them concurrently, and records every attempt and the delivery's next state in one transaction
+   per batch.
 
 A failed attempt is retried after ``VINGT_WEBHOOK_RETRY_BASE_SECONDS`` (default 10), the delay
 doubling each time, with ±20 % jitter, never more than an hour; a delivery that would be retried
@@ -217,12 +218,12 @@ class Dispatcher:
         self._wake.set()
 
     async def _send_batch(self, due: list[deliveries.Due]) -> None:
-        impossible = [d.id for d in due if d.webhook_deleted or d.event is None]
+        impossible = {d.id for d in due if d.webhook_deleted or d.event is None}
         results = await asyncio.gather(*(self.attempt(d) for d in due if d.id not in impossible))
         async with self.db.transaction() as conn:
             await deliveries.record_outcomes(conn, self.dialect, [r[0] for r in results], [r[1] for r in results])
             if impossible:
-                await deliveries.fail_pending(conn, self.dialect, iso_ms(now_utc()), ids=impossible)
+                await deliveries.fail_pending(conn, self.dialect, iso_ms(now_utc()), ids=sorted(impossible))
 
     def next_state(self, d: deliveries.Due, ok: bool, now: dt.datetime) -> tuple[str, str | None]:
         """A delivery's status and next due time after an attempt. A pending one that failed is
