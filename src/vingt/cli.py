@@ -144,8 +144,10 @@ def cmd_apikey_create(args: argparse.Namespace) -> int:
     from vingt.workspaces import create_api_key
 
     try:
+        objects = [o.strip() for o in args.objects.split(",") if o.strip()] if args.objects is not None else None
         key = _with_db(
-            _database_url(args.database), lambda db: create_api_key(db, args.workspace, args.name, args.expires_at)
+            _database_url(args.database),
+            lambda db: create_api_key(db, args.workspace, args.name, args.expires_at, args.scope, objects),
         )
     except (LookupError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -195,6 +197,9 @@ def parser() -> argparse.ArgumentParser:
     kc.add_argument("--workspace", required=True)
     kc.add_argument("--name", default="API key")
     kc.add_argument("--expires-at", dest="expires_at")
+    kc.add_argument("--scope", choices=("read", "write"), default="write",
+                    help="read: the key reads and writes nothing; write (default): reads and writes")
+    kc.add_argument("--objects", help="comma-separated object names the key reaches (default: every object)")
     kc.add_argument("--database")
     kc.set_defaults(fn=cmd_apikey_create)
     kl = keys.add_parser("list", help="list a workspace's API keys (JSON lines; never the tokens)")

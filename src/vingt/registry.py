@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from vingt.auth.access import FULL, Access
 from vingt.auth.tokens import verify_token
 from vingt.db.changes import ChangeFeed
 from vingt.db.database import Database
@@ -31,6 +32,7 @@ class Principal:
     key_id: str
     key_name: str
     catalog: Catalog
+    access: Access = FULL
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ class Registry:
         self.changes = changes
         self.statement_cache_size = statement_cache_size
         self.selection_cache_size = selection_cache_size
-        self._tokens: dict[str, tuple[str, str, float]] = {}
+        self._tokens: dict[str, tuple[str, str, float, Access]] = {}
         self._keys: dict[tuple[str, str], _KeyRow] = {}
         self._catalogs: dict[str, Catalog] = {}
 
@@ -89,11 +91,11 @@ class Registry:
             claims = verify_token(self.secret, token)
             if len(self._tokens) >= MAX_CACHED_TOKENS:
                 self._tokens.clear()
-            cached = (claims.workspace_id, claims.key_id, claims.expires_at)
+            cached = (claims.workspace_id, claims.key_id, claims.expires_at, claims.access)
             self._tokens[token] = cached
             if claims.expires_at <= time.time():
                 raise ApiError("UNAUTHENTICATED", "Token has expired.")
-        workspace_id, key_id, _ = cached
+        workspace_id, key_id, _, access = cached
         key = self._keys.get((workspace_id, key_id))
         if key is None:
             key = await self._load_key(workspace_id, key_id)
@@ -108,7 +110,7 @@ class Registry:
             catalog.statement_cache_size = self.statement_cache_size
             catalog.selection_cache_size = self.selection_cache_size
             self._catalogs[workspace_id] = catalog
-        return Principal(workspace_id, key_id, key.name, catalog)
+        return Principal(workspace_id, key_id, key.name, catalog, access)
 
     async def _schema_changed(self) -> None:
         """Tables changed shape: statements prepared against the old shape must go."""

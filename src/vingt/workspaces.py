@@ -8,6 +8,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
+from vingt.auth.access import SCOPES, Access
 from vingt.auth.tokens import mint_api_key_token
 from vingt.db import system_queries
 from vingt.db.changes import announce
@@ -16,6 +17,7 @@ from vingt.db.statements import compile_with_params
 from vingt.metadata.blueprint import materialize
 from vingt.metadata.model import Catalog
 from vingt.metadata.standard import STANDARD_OBJECTS
+from vingt.metadata.store import load_catalog
 from vingt.sql.dialect import dialect_for, iso_ms
 from vingt.sql.tables import create_statements
 
@@ -84,10 +86,23 @@ async def create_workspace(db: Database, name: str) -> tuple[str, CreatedKey]:
     return workspace_id, key
 
 
-async def create_api_key(db: Database, workspace_id: str, name: str, expires_at: str | None = None) -> CreatedKey:
+async def create_api_key(
+    db: Database,
+    workspace_id: str,
+    name: str,
+    expires_at: str | None = None,
+    scope: str = "write",
+    objects: list[str] | None = None,
+) -> CreatedKey:
+    """A new key; ``scope`` ``read`` or ``write``, ``objects`` the object names (singular or
+    plural) it reaches (``None``: every object). ``LookupError`` for an unknown workspace,
+    ``ValueError`` for a bad expiry, scope or object."""
     dialect = dialect_for(db.kind)
     if not await system_queries.workspace_exists(db, dialect, workspace_id):
         raise LookupError(f"workspace {workspace_id} not found")
+    if scope not in SCOPES:
+        raise ValueError(f"scope must be one of {', '.join(SCOPES)}, not '{scope}'")
+    access = Access(scope, None if objects is None else frozenset(await _object_names(db, workspace_id, objects)))
     now = dt.datetime.now(dt.UTC)
     expiry = dt.datetime.fromisoformat(expires_at.replace("Z", "+00:00")) if expires_at else None
     if expiry is not None and expiry.tzinfo is None:
@@ -97,11 +112,30 @@ async def create_api_key(db: Database, workspace_id: str, name: str, expires_at:
     stored_expiry = expiry or now + dt.timedelta(days=365 * 100)
     key_id = str(uuid.uuid4())
     async with db.transaction() as conn:
-        await system_queries.insert_api_key(conn, dialect, key_id, workspace_id, name, iso_ms(stored_expiry), iso_ms(now))
+        await system_queries.insert_api_key(
+            conn, dialect, key_id, workspace_id, name, iso_ms(stored_expiry), iso_ms(now), access
+        )
     token = mint_api_key_token(
-        await app_secret(db), workspace_id, key_id, expiry.timestamp() if expiry else None, now.timestamp()
+        await app_secret(db), workspace_id, key_id, expiry.timestamp() if expiry else None, now.timestamp(), access
     )
     return CreatedKey(key_id, token)
+
+
+async def _object_names(db: Database, workspace_id: str, names: list[str]) -> list[str]:
+    """The singular names of the workspace's objects named (singular or plural)."""
+    dialect = dialect_for(db.kind)
+    found = await system_queries.workspace_schema(db, dialect, workspace_id)
+    assert found is not None
+    catalog = await load_catalog(db, dialect, workspace_id, *found)
+    out = []
+    for name in names:
+        obj = catalog.by_singular.get(name) or catalog.by_plural.get(name)
+        if obj is None:
+            raise ValueError(f"no object '{name}' in workspace {workspace_id}")
+        out.append(obj.name_singular)
+    if not out:
+        raise ValueError("objects must name at least one object")
+    return out
 
 
 async def revoke_api_key(db: Database, key_id: str) -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 
 import jwt
 
+from vingt.auth.access import FULL, Access
 from vingt.errors import ApiError
 
 HUNDRED_YEARS = 100 * 365 * 24 * 3600
@@ -25,10 +26,22 @@ def derive_key(secret: str, scope_id: str, token_type: str) -> str:
     return hashlib.sha256((secret + scope_id + token_type).encode()).hexdigest()
 
 
-def mint_api_key_token(secret: str, workspace_id: str, key_id: str, expires_at: float | None, now: float | None = None) -> str:
+def mint_api_key_token(
+    secret: str,
+    workspace_id: str,
+    key_id: str,
+    expires_at: float | None,
+    now: float | None = None,
+    access: Access = FULL,
+) -> str:
+    """Twenty's claims, plus the key's ``scope`` (and ``objects``) when it is not a full key."""
     iat = int(now if now is not None else time.time())
     exp = iat + (int(expires_at - iat) if expires_at is not None else HUNDRED_YEARS)
-    payload = {"sub": workspace_id, "type": "API_KEY", "workspaceId": workspace_id, "iat": iat, "exp": exp, "jti": key_id}
+    payload: dict[str, Any] = {
+        "sub": workspace_id, "type": "API_KEY", "workspaceId": workspace_id, "iat": iat, "exp": exp, "jti": key_id,
+    }
+    if access != FULL:
+        payload.update(access.claims())
     return jwt.encode(payload, derive_key(secret, workspace_id, "API_KEY"), algorithm="HS256")
 
 
@@ -37,6 +50,7 @@ class TokenClaims:
     workspace_id: str
     key_id: str
     expires_at: float
+    access: Access = FULL
 
 
 def _unauthenticated(message: str) -> ApiError:
@@ -85,4 +99,8 @@ def verify_token(secret: str, token: str) -> TokenClaims:
         raise _unauthenticated("Token invalid.") from last
     if not isinstance(claims.get("jti"), str) or claims.get("sub") != scope:
         raise _unauthenticated("Token invalid.")
-    return TokenClaims(workspace_id=scope, key_id=claims["jti"], expires_at=float(claims["exp"]))
+    try:
+        access = Access.from_claims(claims)
+    except ValueError as exc:
+        raise _unauthenticated("Token invalid.") from exc
+    return TokenClaims(workspace_id=scope, key_id=claims["jti"], expires_at=float(claims["exp"]), access=access)

@@ -30,10 +30,10 @@ async def position(db: Database, dialect: Dialect, workspace_id: str, event_id: 
 
 async def page(
     db: Database, dialect: Dialect, workspace_id: str, after: int, limit: int, object_name: str | None,
-    action: str | None,
+    action: str | None, objects: frozenset[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Up to ``limit`` + 1 record events after feed place ``after``, oldest first (metadata
-    events are for webhooks)."""
+    events are for webhooks); ``objects``: only these objects' events."""
     stmt = sa.select(*[E.c[c] for c in FEED_COLUMNS]).where(
         E.c.workspaceId == workspace_id, E.c.feedSeq > after, E.c.objectName.not_like("metadata.%")
     )
@@ -41,5 +41,7 @@ async def page(
         stmt = stmt.where(E.c.objectName == object_name)
     if action is not None:
         stmt = stmt.where(E.c.action == action)
+    if objects is not None:
+        stmt = stmt.where(E.c.objectName.in_(sorted(objects)))
     stmt = stmt.order_by(E.c.feedSeq).limit(limit + 1)
     return [dict(zip(FEED_COLUMNS, r, strict=True)) for r in await fetch(db, dialect, stmt)]

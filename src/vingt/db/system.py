@@ -34,6 +34,8 @@ api_key = sa.Table(
     sa.Column("revokedAt", sa.Text),
     sa.Column("createdAt", sa.Text, nullable=False),
     sa.Column("updatedAt", sa.Text, nullable=False),
+    sa.Column("scope", sa.Text, nullable=False, server_default="write"),  # read | write
+    sa.Column("objects", sa.Text),  # JSON array of singular names; NULL: every object
     sa.Index("IDX_API_KEY_WORKSPACE_ID", "workspaceId"),
 )
 

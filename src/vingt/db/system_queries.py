@@ -11,8 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
+from vingt.auth.access import FULL, Access
 from vingt.db import system
 from vingt.db.database import Connection, Database
 from vingt.db.statements import compiled_once, execute, execute_rows, fetch
@@ -101,14 +103,22 @@ async def load_api_key(db: Database, dialect: Dialect, workspace_id: str, key_id
 
 
 async def insert_api_key(
-    conn: Connection, dialect: Dialect, key_id: str, workspace_id: str, name: str, expires_at: str, now: str
+    conn: Connection,
+    dialect: Dialect,
+    key_id: str,
+    workspace_id: str,
+    name: str,
+    expires_at: str,
+    now: str,
+    access: Access = FULL,
 ) -> None:
+    objects = None if access.objects is None else orjson.dumps(sorted(access.objects)).decode()
     await execute(
         conn,
         dialect,
         sa.insert(_ak).values(
             id=key_id, workspaceId=workspace_id, name=name, expiresAt=expires_at,
-            revokedAt=None, createdAt=now, updatedAt=now,
+            revokedAt=None, createdAt=now, updatedAt=now, scope=access.scope, objects=objects,
         ),
     )
 
@@ -136,12 +146,13 @@ async def list_api_keys(db: Database, dialect: Dialect, workspace_id: str) -> li
     """A workspace's API keys (never their tokens, which are not stored), oldest first."""
     rows = await fetch(
         db, dialect,
-        sa.select(_ak.c.id, _ak.c.name, _ak.c.expiresAt, _ak.c.revokedAt, _ak.c.createdAt)
+        sa.select(_ak.c.id, _ak.c.name, _ak.c.expiresAt, _ak.c.revokedAt, _ak.c.createdAt, _ak.c.scope, _ak.c.objects)
         .where(_ak.c.workspaceId == workspace_id)
         .order_by(_ak.c.createdAt, _ak.c.id),
     )
     return [
-        {"id": r[0], "workspaceId": workspace_id, "name": r[1], "expiresAt": r[2], "revokedAt": r[3], "createdAt": r[4]}
+        {"id": r[0], "workspaceId": workspace_id, "name": r[1], "expiresAt": r[2], "revokedAt": r[3], "createdAt": r[4],
+         "scope": r[5], "objects": orjson.loads(r[6]) if r[6] is not None else None}
         for r in rows
     ]
 

@@ -29,7 +29,7 @@ the candidates' own values.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
@@ -43,6 +43,9 @@ from vingt.metadata.model import Catalog, ObjectMeta
 from vingt.metadata.types import Storage
 from vingt.sql.dialect import Dialect
 from vingt.sql.tables import tables
+
+if TYPE_CHECKING:
+    from vingt.engine.records import Engine
 
 MIN_LENGTH = 3
 MAX_DUPLICATES = 200
@@ -201,17 +204,20 @@ def compile_duplicates(
 
 
 async def find_duplicates(
-    catalog: Catalog,
-    dialect: Dialect,
-    db: Database,
+    engine: Engine,
     obj: ObjectMeta,
-    selection: Selection,
+    depth: int,
+    fields: tuple[str, ...] | None,
     *,
     data: list[Any] | None = None,
     ids: list[str] | None = None,
 ) -> list[DuplicateSet]:
-    """One ``DuplicateSet`` per input (data item or id), in input order."""
+    """One ``DuplicateSet`` per input (data item or id), in input order, rendered at
+    ``depth`` / ``fields``."""
+    engine.authorize(obj)
     groups = require_criteria(obj, "duplicates")
+    catalog, dialect, db = engine.catalog, engine.dialect, engine.db
+    selection = engine._selection(obj, depth, fields)
     items = data if data is not None else ids or []
     if len(items) > MAX_CANDIDATES:
         raise ApiError(

@@ -802,7 +802,11 @@ class Group:
 
 async def run_group_by(engine: Engine, obj: ObjectMeta, query: GroupByQuery) -> list[Group]:
     """Plan, compile and run one group-by: one statement, sample included."""
+    engine.authorize(obj)
     plan, b = plan_group_by(engine.catalog, obj, query)
+    for d in plan.dimensions:
+        if d.target is not None:
+            engine.authorize(engine.catalog.object(d.target))
     compiled = compile_group_by(engine.catalog, engine.dialect, plan)
     rows = await engine.db.fetch(compiled.sql, compiled.params(b.adapted(engine.dialect)))
     nd, na = len(plan.dimensions), len(plan.aggregates)

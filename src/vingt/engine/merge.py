@@ -129,9 +129,10 @@ async def merge(
     fields: tuple[str, ...] | None,
 ) -> str:
     """The merged record (or its preview) as JSON text."""
+    engine.authorize(obj, write=True)
     validate(obj, ids, priority)
     catalog = engine.catalog
-    selection = plan_selection(catalog, obj, depth, fields)
+    selection = engine._selection(obj, depth, fields)
     priority_id = ids[priority]
     if dry_run:
         records = _loaded(obj, ids, await engine._read_ids(engine.db, obj, ids, selection))

@@ -359,20 +359,29 @@ def plan_order(obj: ObjectMeta, items: tuple[OrderItem, ...]) -> tuple[Sort, ...
 # ---- selection ------------------------------------------------------------------------------
 
 
-def plan_selection(catalog: Catalog, obj: ObjectMeta, depth: int, fields: tuple[str, ...] | None = None) -> Selection:
+def plan_selection(
+    catalog: Catalog,
+    obj: ObjectMeta,
+    depth: int,
+    fields: tuple[str, ...] | None = None,
+    objects: frozenset[str] | None = None,
+) -> Selection:
     """All readable fields (or the projection), and at depth ≥ 1 every relation; one
     instance per (object, depth, set of fields) and catalog, in a bounded least-recently-used
     cache (``selection_cache_size``). Records render their fields in metadata order, so the
-    projection's order and repeats do not matter: it is kept sorted and deduplicated."""
+    projection's order and repeats do not matter: it is kept sorted and deduplicated.
+    ``objects``: the only objects relations may reach (an API key's); others are left out."""
     cache = catalog.lru("selections", catalog.selection_cache_size)
-    key = (obj.name_singular, depth, None if fields is None else tuple(sorted(set(fields))))
+    key = (obj.name_singular, depth, None if fields is None else tuple(sorted(set(fields))), objects)
     cached = cache.get(key)
     if cached is None:
-        cached = cache.put(key, _selection(catalog, obj, depth, fields))
+        cached = cache.put(key, _selection(catalog, obj, depth, fields, objects))
     return cached  # type: ignore[no-any-return]
 
 
-def _selection(catalog: Catalog, obj: ObjectMeta, depth: int, fields: tuple[str, ...] | None) -> Selection:
+def _selection(
+    catalog: Catalog, obj: ObjectMeta, depth: int, fields: tuple[str, ...] | None, objects: frozenset[str] | None
+) -> Selection:
     if fields is not None:
         unknown = [n for n in fields if not _readable_name(obj, n)]
         if unknown:
@@ -390,9 +399,9 @@ def _selection(catalog: Catalog, obj: ObjectMeta, depth: int, fields: tuple[str,
             if fields is not None and f.name not in fields:
                 continue
             target = catalog.by_singular.get(f.relation.target_object)
-            if target is None or not target.is_active:
+            if target is None or not target.is_active or (objects is not None and target.name_singular not in objects):
                 continue
-            relations.append((f.name, plan_selection(catalog, target, depth - 1)))
+            relations.append((f.name, plan_selection(catalog, target, depth - 1, None, objects)))
     return Selection(obj.name_singular, fields, tuple(relations))
 
 

@@ -158,25 +158,34 @@ def _relation(
     )
 
 
-def depth_select(catalog: Catalog, obj: ObjectMeta, depth: int, fields: tuple[str, ...] | None = None) -> Select:
+def depth_select(
+    catalog: Catalog,
+    obj: ObjectMeta,
+    depth: int,
+    fields: tuple[str, ...] | None = None,
+    objects: frozenset[str] | None = None,
+) -> Select:
     """REST's ``depth`` and ``fields`` as a selection tree: every relation, to ``depth``
-    levels (one-to-many relations with their default bound); one per catalog and shape."""
+    levels (one-to-many relations with their default bound), that reaches one of ``objects``
+    (an API key's; ``None``: any); one per catalog and shape."""
     cache = catalog.lru("depth selects", catalog.selection_cache_size)
-    key = (obj.name_singular, depth, None if fields is None else tuple(sorted(set(fields))))
+    key = (obj.name_singular, depth, None if fields is None else tuple(sorted(set(fields))), objects)
     cached = cache.get(key)
     if cached is None:
-        cached = cache.put(key, _depth_select(catalog, obj, depth, fields))
+        cached = cache.put(key, _depth_select(catalog, obj, depth, fields, objects))
     return cached  # type: ignore[no-any-return]
 
 
-def _depth_select(catalog: Catalog, obj: ObjectMeta, depth: int, fields: tuple[str, ...] | None) -> Select:
+def _depth_select(
+    catalog: Catalog, obj: ObjectMeta, depth: int, fields: tuple[str, ...] | None, objects: frozenset[str] | None
+) -> Select:
     relations: list[tuple[str, Relation]] = []
     if depth > 0:
         for f in readable_fields(obj):
             if not f.is_relation or f.relation is None or (fields is not None and f.name not in fields):
                 continue
             target = catalog.by_singular.get(f.relation.target_object)
-            if target is None or not target.is_active:
+            if target is None or not target.is_active or (objects is not None and target.name_singular not in objects):
                 continue
-            relations.append((f.name, Relation(depth_select(catalog, target, depth - 1))))
+            relations.append((f.name, Relation(depth_select(catalog, target, depth - 1, None, objects))))
     return Select(fields, tuple(relations))

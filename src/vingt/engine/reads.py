@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from vingt.auth.access import FULL, Access
 from vingt.db.database import Connection, Database
 from vingt.engine import compile as sqlc
 from vingt.engine.group_by import AggregatePlan, aggregate_values, compile_aggregates
@@ -13,7 +14,7 @@ from vingt.engine.ir import Filter
 from vingt.engine.planner import include_deleted, plan_filter, plan_selection
 from vingt.engine.plans import Bindings, Pred, ReadPlan, Selection, Sort
 from vingt.engine.preconditions import Tagged, _not_found, etag
-from vingt.engine.query import Query
+from vingt.engine.query import Query, Select
 from vingt.engine.query_planner import plan_query
 from vingt.errors import ApiError
 from vingt.metadata.model import Catalog, ObjectMeta
@@ -48,10 +49,34 @@ class Reads:
     db: Database
     dialect: Dialect
     catalog: Catalog
+    access: Access = FULL
+
+    def authorize(self, obj: ObjectMeta, *, write: bool = False) -> None:
+        """Refuse an operation on ``obj``'s records that the API key's scope does not allow
+        (403 ``FORBIDDEN``)."""
+        self.access.require_object(obj.name_singular, write=write)
+
+    def _selection(self, obj: ObjectMeta, depth: int, fields: tuple[str, ...] | None) -> Selection:
+        """``depth`` and ``fields`` as a selection, relations limited to the key's objects."""
+        return plan_selection(self.catalog, obj, depth, fields, self.access.objects)
+
+    def _authorize_select(self, obj: ObjectMeta, select: Select) -> None:
+        """Every object an explicit selection embeds must be the key's too."""
+        for name, rel in select.relations:
+            f = obj.field(name)
+            target = self.catalog.by_singular.get(f.relation.target_object) if f and f.relation else None
+            if target is not None:
+                self.authorize(target)
+                self._authorize_select(target, rel.select)
 
     async def run(self, q: Query) -> Page:
         """Run a ``Query``: the page in one statement (its total in it when asked for), plus
         one statement for the aggregates when any is asked for."""
+        if not self.access.whole:
+            obj = self.catalog.by_singular.get(q.object)
+            if obj is not None:
+                self.authorize(obj)
+                self._authorize_select(obj, q.select)
         qp = plan_query(self.catalog, q)
         obj = self.catalog.object(qp.read.object_name)
         compiled = sqlc.compile_read(self.catalog, self.dialect, qp.read)
@@ -104,7 +129,8 @@ class Reads:
         self, obj: ObjectMeta, record_id: str, depth: int, fields: tuple[str, ...] | None
     ) -> Tagged:
         """``find_one`` with the record's ETag."""
-        tagged = await self._read_one_tagged(obj, record_id, plan_selection(self.catalog, obj, depth, fields))
+        self.authorize(obj)
+        tagged = await self._read_one_tagged(obj, record_id, self._selection(obj, depth, fields))
         if tagged is None:
             raise _not_found(obj, record_id)
         return tagged
@@ -124,8 +150,8 @@ class Reads:
         from the same row as the body); ``True`` when a projection lacks it, so that it is
         removed from the record again."""
         if fields is None or "updatedAt" in fields or obj.field("updatedAt") is None:
-            return plan_selection(self.catalog, obj, depth, fields), False
-        return plan_selection(self.catalog, obj, depth, (*fields, "updatedAt")), True
+            return self._selection(obj, depth, fields), False
+        return self._selection(obj, depth, (*fields, "updatedAt")), True
 
     async def _read_ids(
         self,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vingt.auth.access import FULL, Access
 from vingt.db.database import Database
 from vingt.engine.preconditions import Tagged, etag, matches, stamp_text
 from vingt.engine.query import decode_cursor
@@ -28,6 +29,7 @@ class Actor:
     name: str = ""
     workspace_member_id: str | None = None
     api_key_id: str | None = None  # the API key the request authenticated with
+    access: Access = FULL  # what that key may do
 
 
 class Engine(Writes):
@@ -39,3 +41,4 @@ class Engine(Writes):
         self.dialect = dialect
         self.catalog = catalog
         self.actor = actor
+        self.access = actor.access

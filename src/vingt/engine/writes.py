@@ -49,7 +49,8 @@ class Writes(Reads, Preconditions):
     ) -> list[str]:
         """Insert (or, with ``upsert``, update the matching records); ``match`` names the one
         unique field (or ``id``) that finds the existing record."""
-        selection = plan_selection(self.catalog, obj, depth, fields)
+        self.authorize(obj, write=True)
+        selection = self._selection(obj, depth, fields)
         _ids, records = await self._create(obj, payloads, upsert, match, selection)
         return records
 
@@ -64,9 +65,10 @@ class Writes(Reads, Preconditions):
         match: str | None = None,
     ) -> Tagged:
         """Create (or upsert) one record, with its ETag."""
+        self.authorize(obj, write=True)
         if not upsert and match is None:
             # insert (rendering the record in the same statement at depth 0), then its event
-            selection = plan_selection(self.catalog, obj, depth, fields)
+            selection = self._selection(obj, depth, fields)
             inp = coerce_record(obj, payload, creating=True)
             if self.dialect.name == "postgresql" and selection.whole and not timeline.writes_apart(obj):
                 return await self._insert_evented(obj, inp, selection)
@@ -467,6 +469,7 @@ class Writes(Reads, Preconditions):
         *, if_match: tuple[str, ...] | None = None,
     ) -> Tagged:
         """``update_one`` with the new ETag; ``if_match``: the ETags the record must have."""
+        self.authorize(obj, write=True)
         selection, strip = self._tagged_selection(obj, depth, fields)
         return await self._update_one(obj, record_id, payload, selection, if_match, strip)
 
@@ -529,8 +532,9 @@ class Writes(Reads, Preconditions):
     async def update_many(
         self, obj: ObjectMeta, filter_: Filter | None, payload: Any, depth: int, fields: tuple[str, ...] | None
     ) -> list[str]:
+        self.authorize(obj, write=True)
         inp = coerce_record(obj, payload, creating=False)
-        selection = plan_selection(self.catalog, obj, depth, fields)
+        selection = self._selection(obj, depth, fields)
         now = _now()
         async with self.db.unit() as conn:
             ids = await self._ids(conn, obj, filter_)
@@ -570,6 +574,7 @@ class Writes(Reads, Preconditions):
     ) -> tuple[str, str | None]:
         """Soft-delete or destroy one record: its id, and the ETag of the soft-deleted
         version (``None`` once destroyed)."""
+        self.authorize(obj, write=True)
         async with self.db.unit() as conn:
             expected = await self._expect(conn, obj, record_id, if_match, live_only=soft)
             tag = None
@@ -587,6 +592,7 @@ class Writes(Reads, Preconditions):
         return record_id, tag
 
     async def delete_many(self, obj: ObjectMeta, filter_: Filter | None, soft: bool) -> list[str]:
+        self.authorize(obj, write=True)
         if filter_ is None:
             kind = "bulk delete" if soft else "bulk destroy"
             raise ApiError(
@@ -656,6 +662,7 @@ class Writes(Reads, Preconditions):
     ) -> Tagged:
         """``restore_one`` with the ETag of the restored record; ``if_match`` is checked
         against the soft-deleted record's ETag."""
+        self.authorize(obj, write=True)
         selection, strip = self._tagged_selection(obj, depth, fields)
         return await self._restore_one(obj, record_id, selection, if_match, strip)
 
@@ -679,7 +686,8 @@ class Writes(Reads, Preconditions):
     async def restore_many(
         self, obj: ObjectMeta, filter_: Filter | None, depth: int, fields: tuple[str, ...] | None
     ) -> list[str]:
-        selection = plan_selection(self.catalog, obj, depth, fields)
+        self.authorize(obj, write=True)
+        selection = self._selection(obj, depth, fields)
         async with self.db.unit() as conn:
             ids = await self._ids(conn, obj, filter_, only_deleted=True)
             await self._record(conn, obj, await self._restore(conn, obj, ids))

@@ -310,9 +310,10 @@ class Context:
         self.catalog: Catalog = principal.catalog
         app = request.app
         self.service = MetadataService(app.state.db, app.state.dialect, principal.workspace_id,
-                                       (principal.key_id, principal.key_name))
+                                       (principal.key_id, principal.key_name), principal.access)
         self.webhooks = WebhookService(
-            app.state.db, app.state.dialect, principal.workspace_id, app.state.settings.webhook_allow_private_targets
+            app.state.db, app.state.dialect, principal.workspace_id, app.state.settings.webhook_allow_private_targets,
+            principal.access,
         )
 
     async def refresh(self) -> None:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from vingt.auth.access import FULL, Access
 from vingt.db import system_queries
 from vingt.db.changes import announce
 from vingt.db.database import Connection, Database, DataError, IntegrityViolation
@@ -132,16 +133,26 @@ def _with_fields(obj: ObjectMeta, fields: list[FieldMeta] | tuple[FieldMeta, ...
 
 
 class MetadataService:
-    def __init__(self, db: Database, dialect: Dialect, workspace_id: str, actor: tuple[str, str] | None = None):
-        """``actor``: the id and name of the API key making the changes (for their events)."""
+    def __init__(
+        self,
+        db: Database,
+        dialect: Dialect,
+        workspace_id: str,
+        actor: tuple[str, str] | None = None,
+        access: Access = FULL,
+    ):
+        """``actor``: the id and name of the API key making the changes (for their events);
+        ``access``: what that key may do (changes take a ``write`` key of every object)."""
         self.db = db
         self.dialect = dialect
         self.workspace_id = workspace_id
         self.actor = actor or (None, None)
+        self.access = access
 
     # ---- running a change -----------------------------------------------------------------
 
     async def _apply(self, plan: Callable[[Catalog], Change]) -> Any:
+        self.access.require_workspace("metadata", write=True)
         async with self.db.transaction(ddl=True) as conn:
             found = await system_queries.workspace_schema(conn, self.dialect, self.workspace_id, lock=True)
             if found is None:

@@ -24,7 +24,6 @@ from starlette.responses import Response
 
 from vingt.engine import duplicates as dup
 from vingt.engine import merge as merging
-from vingt.engine.planner import plan_selection
 from vingt.engine.records import Engine
 from vingt.errors import ApiError
 from vingt.metadata.model import ObjectMeta
@@ -76,10 +75,7 @@ async def find_duplicates(request: Request, obj: ObjectMeta, engine: Engine) -> 
     else:
         id_list = _uuid_list(ids, "ids")
         data = None
-    selection = plan_selection(engine.catalog, obj, params.depth, params.fields)
-    sets = await dup.find_duplicates(
-        engine.catalog, engine.dialect, engine.db, obj, selection, data=data, ids=id_list
-    )
+    sets = await dup.find_duplicates(engine, obj, params.depth, params.fields, data=data, ids=id_list)
     key = orjson.dumps(obj.name_singular + "Duplicates").decode()
     entries = []
     for s in sets:

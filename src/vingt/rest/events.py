@@ -71,6 +71,8 @@ async def handle(request: Request, principal: Principal, path: str) -> Response:
     if object_name is not None and object_name not in principal.catalog.by_singular:
         raise ApiError("INVALID_PARAMETER", f"'object' must be an object's singular name, not '{object_name[:64]}'",
                        {"parameter": "object", "value": object_name[:64]})
+    if object_name is not None:
+        principal.access.require_object(object_name, write=False)
     action = params.get("action") or None
     if action is not None and action not in ACTIONS:
         raise ApiError("INVALID_PARAMETER", f"'action' must be one of {', '.join(ACTIONS)}, not '{action[:64]}'",
@@ -86,7 +88,7 @@ async def handle(request: Request, principal: Principal, path: str) -> Response:
                 {"parameter": "after", "cursor": after_id, "setting": "VINGT_EVENT_RETENTION_DAYS"},
             )
         after = found
-    rows = await feed.page(db, dialect, workspace, after, limit, object_name, action)
+    rows = await feed.page(db, dialect, workspace, after, limit, object_name, action, principal.access.objects)
     events = [_event(r) for r in rows[:limit]]
     body = {
         "data": {"events": events},

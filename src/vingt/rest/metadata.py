@@ -99,7 +99,7 @@ async def handle(request: Request, principal: Principal, path: str) -> Response:
             raise ApiError("INVALID_UUID", f"'{item_id}' is not a valid UUID", {"value": item_id}) from None
     app = request.app
     service = MetadataService(app.state.db, app.state.dialect, principal.workspace_id,
-                              (principal.key_id, principal.key_name))
+                              (principal.key_id, principal.key_name), principal.access)
     method = "PATCH" if request.method == "PUT" else request.method
     one = "object" if kind == "objects" else "field"
     One = one.capitalize()

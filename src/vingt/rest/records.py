@@ -57,7 +57,7 @@ def _query(engine: Engine, obj: ObjectMeta, p: Params) -> Query:
         page = QueryPage(first=p.limit, after=p.after)
     else:
         page = QueryPage(last=p.limit, before=p.before)
-    select = depth_select(engine.catalog, obj, p.depth, p.fields)
+    select = depth_select(engine.catalog, obj, p.depth, p.fields, engine.access.objects)
     return Query(obj.name_singular, p.filter, p.order, page, select, total=True)
 
 
@@ -168,7 +168,7 @@ async def handle(request: Request, principal: Principal, path: str) -> Response:
     obj = object_by_plural(catalog, segments[0])
     db = request.app.state.db
     engine = Engine(
-        db, request.app.state.dialect, catalog, Actor("API", principal.key_name, api_key_id=principal.key_id),
+        db, request.app.state.dialect, catalog, Actor("API", principal.key_name, api_key_id=principal.key_id, access=principal.access),
         settings.mutation_maximum_affected_records,
     )
     record_id = None

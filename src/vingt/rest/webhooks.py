@@ -35,7 +35,8 @@ def _json(payload: Any, status: int = 200) -> Response:
 def service(request: Request, principal: Principal) -> WebhookService:
     app = request.app
     return WebhookService(
-        app.state.db, app.state.dialect, principal.workspace_id, app.state.settings.webhook_allow_private_targets
+        app.state.db, app.state.dialect, principal.workspace_id, app.state.settings.webhook_allow_private_targets,
+        principal.access,
     )
 
 
@@ -90,6 +91,7 @@ async def _deliveries(request: Request, principal: Principal, segments: list[str
     if request.method != ("GET" if listing else "POST"):
         raise _method_not_allowed(request, "GET" if listing else "POST")
     hooks = service(request, principal)
+    hooks.authorize(write=redeliver)
     wid = (await hooks.get(segments[0]))["id"]
     log = DeliveryLog(request.app.state.db, request.app.state.dialect, request.app.state.dispatcher)
     settings = request.app.state.settings

@@ -8,6 +8,7 @@ import secrets
 import uuid
 from typing import Any
 
+from vingt.auth.access import FULL, Access
 from vingt.db.database import Database
 from vingt.db.webhooks import WebhookStore
 from vingt.errors import ApiError
@@ -43,10 +44,18 @@ def _text(body: dict[str, Any], key: str, *, required: bool = False) -> str | No
 
 
 class WebhookService:
-    def __init__(self, db: Database, dialect: Dialect, workspace_id: str, allow_private_targets: bool):
+    def __init__(
+        self, db: Database, dialect: Dialect, workspace_id: str, allow_private_targets: bool, access: Access = FULL
+    ):
         self.store = WebhookStore(db, dialect, workspace_id)
         self.workspace_id = workspace_id
         self.allow_private = allow_private_targets
+        self.access = access
+
+    def authorize(self, *, write: bool) -> None:
+        """Webhooks (and their delivery logs) carry every object's events: reading them takes
+        a key that reaches every object, changing them (or redelivering) a ``write`` one too."""
+        self.access.require_workspace("webhooks", write=write)
 
     async def _values(self, body: Any, accepted: tuple[str, ...], creating: bool) -> dict[str, Any]:
         """The columns a body writes, validated; the target checked for outbound safety."""
@@ -78,15 +87,18 @@ class WebhookService:
         return values
 
     async def list(self) -> list[dict[str, Any]]:
+        self.authorize(write=False)
         return await self.store.list()
 
     async def get(self, wid: str) -> dict[str, Any]:
+        self.authorize(write=False)
         row = await self.store.get(webhook_id(wid))
         if row is None:
             raise not_found(wid)
         return row
 
     async def create(self, body: Any) -> dict[str, Any]:
+        self.authorize(write=True)
         values = await self._values(body, CREATE_KEYS, creating=True)
         if await self.store.get(values["id"]) is not None:
             raise ApiError("INVALID_WEBHOOK_INPUT", "A webhook with this id already exists", {"id": values["id"]})
@@ -96,6 +108,7 @@ class WebhookService:
         return await self.get(values["id"])
 
     async def update(self, wid: str, body: Any) -> dict[str, Any]:
+        self.authorize(write=True)
         wid = webhook_id(wid)
         values = await self._values(body, UPDATE_KEYS, creating=False)
         if not await self.store.update(wid, {**values, "updatedAt": _now()}):
@@ -104,6 +117,7 @@ class WebhookService:
 
     async def delete(self, wid: str) -> dict[str, Any]:
         """Soft-delete; the row as it was."""
+        self.authorize(write=True)
         row = await self.get(wid)
         now = _now()
         if not await self.store.delete(row["id"], now):
