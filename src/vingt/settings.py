@@ -202,7 +202,7 @@ def env_value(name: str) -> Any:
         raise SettingError(f"{s.env}: {exc}") from None
 
 
-_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/@:\s]*:)[^/@\s]+(@)")
+_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/@:\s]*:)[^/\s]+(@)")  # to the authority's last @
 
 
 def mask_url(url: str) -> str:

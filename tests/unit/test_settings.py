@@ -167,6 +167,8 @@ def test_mask_url_leaves_urls_without_a_password() -> None:
     assert mask_url("postgresql://postgres@127.0.0.1:5432/db") == "postgresql://postgres@127.0.0.1:5432/db"
     assert mask_url("sqlite:///vingt.db") == "sqlite:///vingt.db"
     assert mask_url("postgresql://u:p%40ss@h/db") == "postgresql://u:****@h/db"
+    assert mask_url("postgresql://u:p@ss@h/db") == "postgresql://u:****@h/db"  # an @ left unencoded
+    assert mask_url("redis://:pw@a/0 and redis://:pw@b/0") == "redis://:****@a/0 and redis://:****@b/0"
 
 
 def test_docs_settings_md_is_the_table(capsys: pytest.CaptureFixture[str]) -> None:
