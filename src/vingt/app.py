@@ -159,7 +159,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.registry = Registry(
             db,
             dialect,
-            await app_secret(db),
+            await app_secret(db, settings.secret),
             changes,
             statement_cache_size=settings.statement_cache_size,
             selection_cache_size=settings.selection_cache_size,

@@ -1,7 +1,8 @@
-"""The ``vingt`` command: serve, worker, workspace create / list, apikey create / list / revoke.
+"""The ``vingt`` command: serve, worker, settings, workspace create / list, apikey create / list / revoke.
 
 Commands that print records print one JSON object per line; tokens are printed once, when a
-key is created, and never again (they are not stored)."""
+key is created, and never again (they are not stored). The flags that set settings
+(``--database``, ``--port``, …) come from the settings table (``vingt.settings``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import orjson
@@ -17,11 +18,55 @@ import orjson
 from vingt.db.database import Database, open_database
 from vingt.db.migrate import upgrade
 from vingt.db.url import parse_database_url
-from vingt.settings import DEFAULT_DATABASE_URL
+from vingt.settings import (
+    BY_NAME,
+    SETTINGS,
+    Setting,
+    SettingError,
+    Settings,
+    format_value,
+    mask_url,
+    masked,
+    render_markdown,
+    resolve,
+)
+
+SERVE_FLAGS = tuple(s for s in SETTINGS if s.flag)
 
 
-def _database_url(arg: str | None) -> str:
-    return arg or os.environ.get("VINGT_DATABASE_URL") or DEFAULT_DATABASE_URL
+def _flag_type(s: Setting) -> Callable[[str], Any]:
+    def parse(raw: str) -> Any:
+        try:
+            return s.parse(raw)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
+
+
+def _add_flags(p: argparse.ArgumentParser, settings: Iterable[Setting]) -> None:
+    """One flag per setting, its value parsed as the environment's would be."""
+    for s in settings:
+        assert s.flag
+        default = format_value(s.default) or "empty"
+        p.add_argument(
+            s.flag, dest=s.name, type=_flag_type(s), default=None,
+            metavar="|".join(s.choices) if s.choices else s.name.upper(),
+            help=f"{s.help} (default ${s.env}, else {default})".replace("%", "%%"),
+        )
+
+
+def _flags(args: argparse.Namespace) -> dict[str, Any]:
+    return {s.name: getattr(args, s.name) for s in SETTINGS if s.flag and hasattr(args, s.name)}
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """The environment's settings, the command's flags taking precedence."""
+    return Settings.from_env(**_flags(args))
+
+
+def _database_url(args: argparse.Namespace) -> str:
+    return _settings(args).database_url
 
 
 def _with_db(url: str, fn: Callable[[Database], Awaitable[Any]]) -> Any:
@@ -44,10 +89,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from vingt.workspaces import create_workspace, first_workspace
 
-    url = _database_url(args.database)
-    os.environ["VINGT_DATABASE_URL"] = url
-    if args.log_format:
-        os.environ["VINGT_LOG_FORMAT"] = args.log_format
+    settings = _settings(args)
+    url = settings.database_url
+    for name, value in _flags(args).items():
+        if value is not None:  # for the app, built in this process or in each worker
+            os.environ[BY_NAME[name].env] = format_value(value)
 
     async def bootstrap(db: Database) -> None:
         if await first_workspace(db) is None:
@@ -57,22 +103,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(key.token, flush=True)
 
     _with_db(url, bootstrap)
-    if args.workers > 1 and not os.environ.get("VINGT_REDIS_URL"):
+    workers = settings.workers
+    if workers > 1 and not settings.redis_url:
         print(
-            f"warning: {args.workers} workers without VINGT_REDIS_URL: each counts the rate limits on its own, "
-            f"so a workspace may send up to {args.workers} times its limit",
+            f"warning: {workers} workers without VINGT_REDIS_URL: each counts the rate limits on its own, "
+            f"so a workspace may send up to {workers} times its limit",
             file=sys.stderr, flush=True,
         )
-    print(f"Vingt listening on http://{args.host}:{args.port} (database {url})", flush=True)
+    print(f"Vingt listening on http://{settings.host}:{settings.port} (database {mask_url(url)})", flush=True)
     uvicorn.run(
         "vingt.app:create_app",
         factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
         loop="uvloop",
         http="httptools",
-        log_level=os.environ.get("VINGT_LOG_LEVEL", "warning"),
+        log_level=settings.log_level,
         access_log=False,
     )
     return 0
@@ -83,20 +130,20 @@ def cmd_worker(args: argparse.Namespace) -> int:
     ``vingt serve`` with VINGT_WEBHOOK_DELIVERY=false)."""
     import signal
 
-    from vingt.settings import Settings
     from vingt.sql.dialect import dialect_for
     from vingt.webhooks.dispatcher import Dispatcher
 
-    url = _database_url(args.database)
+    settings = _settings(args)
+    url = settings.database_url
 
     async def run(db: Database) -> None:
-        dispatcher = Dispatcher(db, dialect_for(db.kind), Settings.from_env(database_url=url))
+        dispatcher = Dispatcher(db, dialect_for(db.kind), settings)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         dispatcher.start()
-        print(f"Vingt worker delivering webhooks (database {url})", flush=True)
+        print(f"Vingt worker delivering webhooks (database {mask_url(url)})", flush=True)
         await stop.wait()
         await dispatcher.stop()
 
@@ -107,7 +154,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_workspace_create(args: argparse.Namespace) -> int:
     from vingt.workspaces import create_workspace
 
-    workspace_id, key = _with_db(_database_url(args.database), lambda db: create_workspace(db, args.name))
+    workspace_id, key = _with_db(_database_url(args), lambda db: create_workspace(db, args.name))
     print(orjson.dumps({"workspaceId": workspace_id, "apiKey": key.token}).decode())
     return 0
 
@@ -116,7 +163,7 @@ def cmd_workspace_list(args: argparse.Namespace) -> int:
     from vingt.db.system_queries import list_workspaces
     from vingt.sql.dialect import dialect_for
 
-    for row in _with_db(_database_url(args.database), lambda db: list_workspaces(db, dialect_for(db.kind))):
+    for row in _with_db(_database_url(args), lambda db: list_workspaces(db, dialect_for(db.kind))):
         print(orjson.dumps(row).decode())
     return 0
 
@@ -131,7 +178,7 @@ def cmd_apikey_list(args: argparse.Namespace) -> int:
             return None
         return await list_api_keys(db, dialect, args.workspace)
 
-    rows = _with_db(_database_url(args.database), listed)
+    rows = _with_db(_database_url(args), listed)
     if rows is None:
         print(f"error: no workspace {args.workspace}", file=sys.stderr)
         return 1
@@ -146,7 +193,7 @@ def cmd_apikey_create(args: argparse.Namespace) -> int:
     try:
         objects = [o.strip() for o in args.objects.split(",") if o.strip()] if args.objects is not None else None
         key = _with_db(
-            _database_url(args.database),
+            _database_url(args),
             lambda db: create_api_key(db, args.workspace, args.name, args.expires_at, args.scope, objects),
         )
     except (LookupError, ValueError) as exc:
@@ -159,10 +206,29 @@ def cmd_apikey_create(args: argparse.Namespace) -> int:
 def cmd_apikey_revoke(args: argparse.Namespace) -> int:
     from vingt.workspaces import revoke_api_key
 
-    if not _with_db(_database_url(args.database), lambda db: revoke_api_key(db, args.id)):
+    if not _with_db(_database_url(args), lambda db: revoke_api_key(db, args.id)):
         print(f"error: no active API key {args.id}", file=sys.stderr)
         return 1
     print(orjson.dumps({"id": args.id, "revoked": True}).decode())
+    return 0
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    """Every setting's effective value (flags, environment, defaults) and where it came from;
+    secrets and URL passwords masked."""
+    if args.markdown:
+        sys.stdout.write(render_markdown())
+        return 0
+    rows = resolve(_flags(args))
+    if args.json:
+        for s, value, source in rows:
+            line = {"name": s.name, "env": s.env, "value": masked(s, value), "source": source}
+            print(orjson.dumps(line).decode())
+        return 0
+    shown = [(f"{s.env}={format_value(masked(s, value))}", source) for s, value, source in rows]
+    width = max(len(text) for text, _ in shown)
+    for text, source in shown:
+        print(f"{text:<{width}}  # {source}")
     return 0
 
 
@@ -170,26 +236,30 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="vingt", description="A CRM server that speaks Twenty's API.")
     sub = p.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="run the HTTP server")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=3000)
-    serve.add_argument("--database", help=f"database URL (default $VINGT_DATABASE_URL or {DEFAULT_DATABASE_URL})")
-    serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--log-format", dest="log_format", choices=("text", "json"),
-                       help="the request log on stderr: text (default) or json lines")
+    database = [BY_NAME["database_url"]]
+    serve = sub.add_parser("serve", help="run the HTTP server (settings: docs/settings.md)")
+    _add_flags(serve, SERVE_FLAGS)
     serve.set_defaults(fn=cmd_serve)
 
     worker = sub.add_parser("worker", help="deliver webhooks from the event outbox, without serving HTTP")
-    worker.add_argument("--database", help=f"database URL (default $VINGT_DATABASE_URL or {DEFAULT_DATABASE_URL})")
+    _add_flags(worker, database)
     worker.set_defaults(fn=cmd_worker)
+
+    st = sub.add_parser("settings", help="print every setting's effective value and where it came from "
+                        "(secrets masked); takes the flags of serve")
+    shape = st.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true", help="one JSON object per setting and line")
+    shape.add_argument("--markdown", action="store_true", help="the settings table as docs/settings.md")
+    _add_flags(st, SERVE_FLAGS)
+    st.set_defaults(fn=cmd_settings)
 
     ws = sub.add_parser("workspace", help="manage workspaces").add_subparsers(dest="action", required=True)
     create = ws.add_parser("create", help="create a workspace with its standard objects and an API key")
     create.add_argument("name")
-    create.add_argument("--database")
+    _add_flags(create, database)
     create.set_defaults(fn=cmd_workspace_create)
     wl = ws.add_parser("list", help="list the workspaces (JSON lines)")
-    wl.add_argument("--database")
+    _add_flags(wl, database)
     wl.set_defaults(fn=cmd_workspace_list)
 
     keys = sub.add_parser("apikey", help="manage API keys").add_subparsers(dest="action", required=True)
@@ -198,24 +268,28 @@ def parser() -> argparse.ArgumentParser:
     kc.add_argument("--name", default="API key")
     kc.add_argument("--expires-at", dest="expires_at")
     kc.add_argument("--scope", choices=("read", "write"), default="write",
-                    help="read: the key reads and writes nothing; write (default): reads and writes")
+                    help="read: the key reads but never writes; write (default): it reads and writes")
     kc.add_argument("--objects", help="comma-separated object names the key reaches (default: every object)")
-    kc.add_argument("--database")
+    _add_flags(kc, database)
     kc.set_defaults(fn=cmd_apikey_create)
     kl = keys.add_parser("list", help="list a workspace's API keys (JSON lines; never the tokens)")
     kl.add_argument("--workspace", required=True)
-    kl.add_argument("--database")
+    _add_flags(kl, database)
     kl.set_defaults(fn=cmd_apikey_list)
     kr = keys.add_parser("revoke", help="revoke an API key")
     kr.add_argument("id")
-    kr.add_argument("--database")
+    _add_flags(kr, database)
     kr.set_defaults(fn=cmd_apikey_revoke)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return int(args.fn(args))
+    try:
+        return int(args.fn(args))
+    except SettingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from vingt.errors import ApiError
+from vingt.settings import mask_url
 
 log = logging.getLogger("vingt.ratelimit")
 
@@ -114,7 +115,9 @@ class RateLimiter:
         now = time.monotonic()
         if now - self._warned >= WARN_EVERY_SECONDS:
             self._warned = now
-            log.warning("rate limits are off: their store at %s is unreachable (%s)", self.redis_url, self.unavailable)
+            log.warning(
+                "rate limits are off: their store at %s is unreachable (%s)", mask_url(self.redis_url), self.unavailable
+            )
 
     async def check(self) -> str | None:
         """For ``/readyz``: None when the store answers, else why not."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from vingt.metadata.blueprint import materialize
 from vingt.metadata.model import Catalog
 from vingt.metadata.standard import STANDARD_OBJECTS
 from vingt.metadata.store import load_catalog
+from vingt.settings import env_value
 from vingt.sql.dialect import dialect_for, iso_ms
 from vingt.sql.tables import create_statements
 
@@ -39,12 +39,13 @@ def schema_name(workspace_id: str) -> str:
     return "workspace_" + (out or "0")
 
 
-async def app_secret(db: Database) -> str:
-    """``VINGT_SECRET``, else a random secret generated once and kept in the database
-    (a development default: anyone who can read the database can mint keys)."""
-    env = os.environ.get("VINGT_SECRET")
-    if env:
-        return env
+async def app_secret(db: Database, configured: str = "") -> str:
+    """``configured``, else the ``secret`` setting of the environment (``VINGT_SECRET``), else a
+    random secret generated once and kept in the database (a development default: anyone who can
+    read the database can mint keys)."""
+    configured = configured or env_value("secret")
+    if configured:
+        return configured
     dialect = dialect_for(db.kind)
     stored = await system_queries.read_setting(db, dialect, SECRET_KEY)
     if stored is not None:
