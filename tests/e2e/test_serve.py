@@ -187,7 +187,7 @@ def test_cli_lists_workspaces_and_keys_without_tokens(tmp_path: Path) -> None:
     assert keys[0]["revokedAt"] is None and keys[1]["revokedAt"] is not None
     printed = json.dumps(keys)
     assert first["apiKey"] not in printed and extra["token"] not in printed
-    assert all(set(k) == {"id", "workspaceId", "name", "expiresAt", "revokedAt", "createdAt"} for k in keys)
+    assert all(set(k) == {"id", "workspaceId", "name", "expiresAt", "revokedAt", "createdAt", "scope", "objects"} for k in keys)
     missing = subprocess.run([*VINGT, "apikey", "list", "--workspace", str(uuid.uuid4()), "--database", url],
                              cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert missing.returncode == 1 and "no workspace" in missing.stderr
