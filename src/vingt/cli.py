@@ -121,6 +121,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         http="httptools",
         log_level=settings.log_level,
         access_log=False,
+        # SIGTERM: stop accepting, let requests in flight finish within the bound, then the
+        # lifespan stops the webhook dispatcher (no new claims; attempts in flight finish)
+        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
     )
     return 0
 

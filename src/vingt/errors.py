@@ -82,6 +82,7 @@ CODES: dict[str, int] = {
     "INTERNAL_ERROR": 500,
     "SCHEMA_CHANGING": 503,
     "TRANSACTION_CONFLICT": 503,
+    "SHUTTING_DOWN": 503,
 }
 
 class ApiError(Exception):

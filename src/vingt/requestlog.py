@@ -10,6 +10,7 @@ as text by default, as one JSON object with ``--log-format json`` (``VINGT_LOG_F
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import sys
@@ -91,15 +92,29 @@ class RequestLog:
         started = time.perf_counter()
         status = 500
 
+        started_response = False
+
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_response
             if message["type"] == "http.response.start":
                 status = message["status"]
+                started_response = True
                 MutableHeaders(scope=message).append("X-Request-Id", request_id)
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except asyncio.CancelledError:
+            # the server's shutdown bound (VINGT_SHUTDOWN_TIMEOUT_SECONDS) cut the request: its
+            # transaction is rolled back; say so in the error body rather than a bare 500
+            if started_response:
+                raise
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
+            await _send_error(send_with_id, "SHUTTING_DOWN",
+                              "The server shut down before this request finished; nothing it wrote was kept. "
+                              "Send it again.")
         finally:
             REQUEST_ID.reset(token)
             if log.isEnabledFor(logging.INFO):
@@ -109,3 +124,12 @@ class RequestLog:
                     "durationMs": round((time.perf_counter() - started) * 1000, 1),
                     "workspaceId": state.get("workspace_id"), "requestId": request_id,
                 }})
+
+
+async def _send_error(send: Send, code: str, message: str) -> None:
+    from vingt.errors import ApiError  # errors reads REQUEST_ID from here
+
+    error = ApiError(code, message, headers={"Retry-After": "1"})
+    headers = [(b"content-type", b"application/json"), (b"retry-after", b"1"), (b"connection", b"close")]
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": error.render()})
