@@ -123,7 +123,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         access_log=False,
         # SIGTERM: stop accepting, let requests in flight finish within the bound, then the
         # lifespan stops the webhook dispatcher (no new claims; attempts in flight finish)
-        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout_seconds)),  # uvicorn takes whole seconds
     )
     return 0
 
