@@ -29,7 +29,7 @@ from vingt.engine.records import MAX_BATCH, Engine, match_keys
 from vingt.engine.values import coerce_record
 from vingt.errors import ApiError
 from vingt.metadata.model import ObjectMeta
-from vingt.metadata.types import sub_column
+from vingt.metadata.types import FieldType, sub_column
 
 csv.field_size_limit(16 * 1024 * 1024)
 
@@ -274,18 +274,15 @@ async def _resolve_lookups(engine: Engine, obj: ObjectMeta, rows: list[Row], rep
     if not wanted:
         return
     found: dict[int, dict[Any, str]] = {}
-    keys: dict[tuple[int, Any], Any] = {}
+    keys: dict[tuple[int, Any], list[Any]] = {}
     for i, values in wanted.items():
         for v in values:
-            key = _normalize(columns[i], v)
-            if key is not None:
-                keys[(i, v)] = key
-        found[i] = await _find(engine, columns[i], {k for (j, _v), k in keys.items() if j == i})
+            keys[(i, v)] = _candidates(columns[i], v)
+        found[i] = await _find(engine, columns[i], {k for (j, _v), ks in keys.items() if j == i for k in ks})
     for row in rows:
         for i, (column, value) in list(row.lookups.items()):
             assert column.field is not None and column.target is not None
-            key = keys.get((i, value))
-            target_id = found[i].get(key) if key is not None else None
+            target_id = next((found[i][k] for k in keys[(i, value)] if k in found[i]), None)
             if target_id is None:
                 report.rejected.append(Rejected(
                     row.line, column.path, "RELATION_TARGET_NOT_FOUND",
@@ -297,20 +294,28 @@ async def _resolve_lookups(engine: Engine, obj: ObjectMeta, rows: list[Row], rep
             row.lookups.clear()
 
 
-def _normalize(column: Column, value: Any) -> Any:
-    """A unique value as the target stores it (lower-cased email, normalised URL…), ``None``
-    when it cannot be one."""
+def _candidates(column: Column, value: Any) -> list[Any]:
+    """A unique value as the target may store it (lower-cased email, normalised URL…); a
+    domain without a scheme (``acme.com``) is also looked for as ``https://`` and ``http://``."""
     target = column.target
     assert target is not None and column.target_path is not None
     name, sub = lookup_sub(target, column.target_path)
     f = target.field(name)
     assert f is not None
-    payload = {name: {sub: value}} if sub is not None else {name: value}
-    try:
-        inp = coerce_record(target, payload, creating=True)
-    except ApiError:
-        return None
-    return inp.columns.get(sub_column(name, sub) if sub is not None else name)
+    texts = [value]
+    if f.type == FieldType.LINKS and isinstance(value, str) and "://" not in value:
+        texts += [f"https://{value}", f"http://{value}"]
+    out: list[Any] = []
+    for text in texts:
+        payload = {name: {sub: text}} if sub is not None else {name: text}
+        try:
+            inp = coerce_record(target, payload, creating=True)
+        except ApiError:
+            continue
+        key = inp.columns.get(sub_column(name, sub) if sub is not None else name)
+        if key is not None:
+            out.append(key)
+    return out
 
 
 async def _find(engine: Engine, column: Column, values: set[Any]) -> dict[Any, str]:
