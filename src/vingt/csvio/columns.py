@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from vingt.metadata.model import Catalog, FieldMeta, ObjectMeta
-from vingt.metadata.types import FieldType, Storage, capitalize
+from vingt.metadata.types import FieldType, Storage
 
 # Twenty's labels of composite sub-fields in its CSV export (twenty-shared COMPOSITE_FIELD_SUB_FIELD_LABELS)
 SUB_FIELD_LABELS: dict[FieldType, dict[str, str]] = {
@@ -326,13 +326,3 @@ def parse_cell(column: Column, text: str) -> Any:
             raise CellError(path, "not JSON") from None
     return stripped  # uuid, timestamp, date: the engine reads the text
 
-
-def header_label(obj: ObjectMeta, column: ExportColumn) -> str:
-    """Twenty's label of an export column (for documentation and tests)."""
-    f = obj.field(column.key) or obj.field(column.key[:-2])
-    assert f is not None
-    if column.key == f.join_column and f.is_relation:
-        return f"{f.label} Id"
-    if column.sub is not None:
-        return f"{f.label} / {SUB_FIELD_LABELS.get(f.type, {}).get(column.sub, capitalize(column.sub))}"
-    return "Id" if f.name == "id" else f.label
