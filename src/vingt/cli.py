@@ -1,4 +1,5 @@
-"""The ``vingt`` command: serve, worker, settings, workspace create / list, apikey create / list / revoke.
+"""The ``vingt`` command: serve, worker, settings, workspace create / list, apikey create / list / revoke,
+import and export.
 
 Commands that print records print one JSON object per line; tokens are printed once, when a
 key is created, and never again (they are not stored). The flags that set settings
@@ -235,6 +236,132 @@ def cmd_settings(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---- import / export (vingt.csvio) ---------------------------------------------------------
+
+
+def _csv_object(engine: Any, name: str) -> Any:
+    """An object by its singular or plural name; ``LookupError`` naming the accepted ones."""
+    catalog = engine.catalog
+    obj = catalog.by_singular.get(name) or catalog.by_plural.get(name)
+    if obj is None or not obj.is_active:
+        accepted = ", ".join(sorted(o.name_plural for o in catalog.objects if o.is_active))
+        raise LookupError(f"no object '{name}' (objects: {accepted})")
+    return obj
+
+
+def _progress(label: str) -> Any:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rows]}"), TimeElapsedColumn(),
+        console=Console(stderr=True), transient=False,
+    )
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from vingt.csvio.columns import HeaderError
+    from vingt.csvio.importer import import_file
+    from vingt.errors import ApiError
+    from vingt.workspace_engine import workspace_engine
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"error: no file {path}", file=sys.stderr)
+        return 2
+
+    async def run(db: Database) -> Any:
+        engine = await workspace_engine(db, args.workspace, source="IMPORT")
+        obj = _csv_object(engine, args.object)
+        with _progress(f"import {obj.name_plural}") as bar:
+            task = bar.add_task("import", total=path.stat().st_size, rows="")
+            report = await import_file(
+                engine, obj, path, match=args.match, dry_run=args.dry_run, fmt=args.format,
+                batch_size=args.batch_size,
+                progress=lambda done, rows: bar.update(task, completed=done, rows=f"{rows} rows"),
+            )
+        return obj, report
+
+    try:
+        obj, report = _with_db(_database_url(args), run)
+    except (LookupError, HeaderError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ApiError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    print(orjson.dumps(report.summary(obj, args.dry_run)).decode(), flush=True)
+    if report.rejected:
+        print(f"{len(report.rejected)} row(s) rejected: see {report.report_path}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from vingt.csvio.exporter import export_records
+    from vingt.errors import ApiError
+    from vingt.rest.query_grammar import parse_filter
+    from vingt.workspace_engine import workspace_engine
+
+    async def run(db: Database) -> int:
+        engine = await workspace_engine(db, args.workspace, source="IMPORT")
+        obj = _csv_object(engine, args.object)
+        filter_ = parse_filter(args.filter) if args.filter else None
+        out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+        try:
+            with _progress(f"export {obj.name_plural}") as bar:
+                task = bar.add_task("export", total=None, rows="")
+
+                def step(done: int, total: int | None) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                return await export_records(engine, obj, out, fmt=args.format, filter_=filter_, progress=step)
+        finally:
+            if out is not sys.stdout:
+                out.close()
+            else:
+                out.flush()
+
+    try:
+        _with_db(_database_url(args), run)
+    except LookupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ApiError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _csv_parsers(sub: Any) -> None:
+    from vingt.engine.records import MAX_BATCH
+
+    imp = sub.add_parser(
+        "import", help="import records from a CSV (or JSON lines) file, through the engine (events included)"
+    )
+    imp.add_argument("object", help="the object (singular or plural name: person, people)")
+    imp.add_argument("file", help="the CSV file (.jsonl / .ndjson: JSON lines); rejected rows go to FILE.rejected.csv")
+    imp.add_argument("--workspace", required=True)
+    imp.add_argument("--match", help="upsert: find existing records by this unique field (id, emails.primaryEmail, …)")
+    imp.add_argument("--dry-run", dest="dry_run", action="store_true", help="check every row, write nothing")
+    imp.add_argument("--format", choices=("csv", "jsonl"), help="the file's format (default: by its extension)")
+    imp.add_argument("--batch-size", dest="batch_size", type=int, default=MAX_BATCH,
+                     choices=range(1, MAX_BATCH + 1), metavar=f"1..{MAX_BATCH}", help="rows per transaction")
+    _add_flags(imp, [BY_NAME["database_url"]])
+    imp.set_defaults(fn=cmd_import)
+
+    exp = sub.add_parser("export", help="export records as CSV (or JSON lines) that vingt import reads back")
+    exp.add_argument("object", help="the object (singular or plural name)")
+    exp.add_argument("--workspace", required=True)
+    exp.add_argument("--filter", help="Twenty's filter grammar, as the REST API's filter parameter")
+    exp.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    exp.add_argument("--output", "-o", help="the file to write (default: standard output)")
+    _add_flags(exp, [BY_NAME["database_url"]])
+    exp.set_defaults(fn=cmd_export)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="vingt", description="A CRM server that speaks Twenty's API.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -283,6 +410,7 @@ def parser() -> argparse.ArgumentParser:
     kr.add_argument("id")
     _add_flags(kr, database)
     kr.set_defaults(fn=cmd_apikey_revoke)
+    _csv_parsers(sub)
     return p
 
 
