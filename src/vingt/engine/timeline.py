@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from vingt.db.database import Connection
 from vingt.db.statements import execute_rows, fetch
 from vingt.engine import compile as sqlc
-from vingt.engine.values import column_storages
+from vingt.engine.values import adapt_row, column_adapters
 from vingt.metadata.model import Catalog, ObjectMeta
 from vingt.metadata.types import capitalize
 from vingt.sql.dialect import Dialect
@@ -195,10 +195,9 @@ async def _titles(
 def row_values(catalog: Catalog, dialect: Dialect, entry: dict[str, Any], now: dt.datetime,
                names: tuple[str, ...]) -> list[Any]:
     """The values of one entry's insert, in ``names`` order, as the driver takes them."""
-    storages = column_storages(catalog, catalog.object(TIMELINE))
     row = {"id": str(uuid.uuid4()), "happensAt": now, "createdAt": now, "updatedAt": now, "deletedAt": None,
            "position": None, **entry}
-    return [dialect.adapt(storages[n], row.get(n)) for n in names]
+    return adapt_row(column_adapters(catalog, dialect, catalog.object(TIMELINE), names), row)
 
 
 async def insert(conn: Connection, dialect: Dialect, catalog: Catalog, entries: list[dict[str, Any]],

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -18,6 +19,7 @@ from vingt.engine.planner import parse_date, parse_timestamp
 from vingt.errors import ApiError
 from vingt.metadata.model import Catalog, FieldMeta, ObjectMeta
 from vingt.metadata.types import FieldType, Storage, sub_column
+from vingt.sql.dialect import Dialect
 
 READ_ONLY = ("updatedAt", "deletedAt")
 MAX_TEXT = 1_000_000
@@ -389,6 +391,24 @@ def column_storages(catalog: Catalog, obj: ObjectMeta) -> dict[str, Storage]:
     if cached is None:
         cached = catalog.derived[key] = {c.name: c.storage for f in obj.fields for c in f.columns()}
     return cached  # type: ignore[no-any-return]
+
+
+def column_adapters(
+    catalog: Catalog, dialect: Dialect, obj: ObjectMeta, names: tuple[str, ...]
+) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
+    """Each of the columns ``names`` of ``obj`` with the dialect's adapter of its storage
+    (``None``: its values go to the driver as they are), computed once per catalog."""
+    key = ("adapters", dialect.name, obj.name_singular, names)
+    cached = catalog.derived.get(key)
+    if cached is None:
+        storages = column_storages(catalog, obj)
+        cached = catalog.derived[key] = tuple((n, dialect.adapter(storages[n])) for n in names)
+    return cached  # type: ignore[no-any-return]
+
+
+def adapt_row(adapters: tuple[tuple[str, Callable[[Any], Any] | None], ...], row: dict[str, Any]) -> list[Any]:
+    """``row``'s values in the order of ``adapters`` (``column_adapters``), as the driver takes them."""
+    return [v if (v := row.get(n)) is None or a is None else a(v) for n, a in adapters]
 
 
 def insert_template(obj: ObjectMeta) -> tuple[dict[str, Any], tuple[tuple[str, str], ...]]:

@@ -22,7 +22,14 @@ from vingt.engine.planner import include_deleted, parse_date, parse_timestamp, p
 from vingt.engine.plans import Bindings, Selection
 from vingt.engine.preconditions import Preconditions, Tagged, _not_found, _tagged, etag, stamp_text
 from vingt.engine.reads import Reads
-from vingt.engine.values import RecordInput, coerce_record, column_storages, insert_template
+from vingt.engine.values import (
+    RecordInput,
+    adapt_row,
+    coerce_record,
+    column_adapters,
+    column_storages,
+    insert_template,
+)
 from vingt.errors import ApiError
 from vingt.metadata.model import Catalog, ObjectMeta
 from vingt.metadata.types import FieldType, Storage, sub_column
@@ -224,8 +231,7 @@ class Writes(Reads, Preconditions):
 
     def _column_values(self, obj: ObjectMeta, names: tuple[str, ...], row: dict[str, Any]) -> list[Any]:
         """The values of ``row``'s columns ``names``, as the driver takes them."""
-        storages = self._storages(obj)
-        return [self.dialect.adapt(storages[n], row.get(n)) for n in names]
+        return adapt_row(column_adapters(self.catalog, self.dialect, obj, names), row)
 
     def _storages(self, obj: ObjectMeta) -> dict[str, Storage]:
         return column_storages(self.catalog, obj)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -23,6 +25,7 @@ _SQLITE_MAX_PAIRS = 60
 _PG_MAX_PAIRS = 50
 
 
+@functools.lru_cache(maxsize=256)  # a write stamps many rows with one ``now``
 def iso_ms(value: dt.datetime) -> str:
     """UTC, milliseconds, ``Z``: ``2024-05-01T09:30:00.000Z``."""
     if value.tzinfo is not None:
@@ -31,6 +34,35 @@ def iso_ms(value: dt.datetime) -> str:
         f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:"
         f"{value.second:02d}.{value.microsecond // 1000:03d}Z"
     )
+
+
+def _pg_numeric(value: Any) -> Any:
+    return value if isinstance(value, decimal.Decimal) else decimal.Decimal(str(value))
+
+
+def _sqlite_timestamp(value: Any) -> Any:
+    return iso_ms(value) if isinstance(value, dt.datetime) else value
+
+
+def _sqlite_date(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _sqlite_boolean(value: Any) -> int:
+    return 1 if value else 0
+
+
+def _sqlite_numeric(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        # SQLite integers are 64-bit: larger whole numbers are kept as REAL
+        if value == value.to_integral_value() and -(2**63) <= value < 2**63:
+            return int(value)
+        return float(value)
+    return value
 
 
 class Dialect:
@@ -56,8 +88,19 @@ class Dialect:
     def as_text(self, expr: ColumnElement[Any]) -> ColumnElement[Any]:
         return expr
 
+    adapters: dict[Storage, Callable[[Any], Any]] = {}
+
     def adapt(self, storage: Storage, value: Any) -> Any:
-        raise NotImplementedError
+        """A value of ``storage`` as the driver takes it."""
+        if value is None:
+            return None
+        convert = self.adapters.get(storage)
+        return value if convert is None else convert(value)
+
+    def adapter(self, storage: Storage) -> Callable[[Any], Any] | None:
+        """``adapt`` for one storage, as a function of a value that is not ``None``; ``None``
+        when values go to the driver as they are (for loops over many rows)."""
+        return self.adapters.get(storage)
 
     def adapt_list(self, storage: Storage, values: list[Any]) -> Any:
         raise NotImplementedError
@@ -149,16 +192,8 @@ class PostgresDialect(Dialect):
     def as_text(self, expr: ColumnElement[Any]) -> ColumnElement[Any]:
         return sa.cast(expr, sa.Text)
 
-    def adapt(self, storage: Storage, value: Any) -> Any:
-        if value is None:
-            return None
-        if storage == Storage.JSON:
-            return value  # the connection's jsonb codec encodes it
-        if storage == Storage.NUMERIC and not isinstance(value, decimal.Decimal):
-            return decimal.Decimal(str(value))
-        if storage == Storage.FLOAT:
-            return float(value)
-        return value
+    # JSON values go as they are: the connection's jsonb codec encodes them
+    adapters = {Storage.NUMERIC: _pg_numeric, Storage.FLOAT: float}
 
     def in_list(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
         return col == sa.func.any(param)
@@ -249,23 +284,14 @@ class SqliteDialect(Dialect):
     def json_agg(self, expr: ColumnElement[Any]) -> ColumnElement[Any]:
         return sa.func.coalesce(sa.func.json_group_array(sa.func.json(expr)), sa.func.json(sa.literal_column("'[]'")))
 
-    def adapt(self, storage: Storage, value: Any) -> Any:
-        if value is None:
-            return None
-        if storage == Storage.TIMESTAMP:
-            return iso_ms(value) if isinstance(value, dt.datetime) else value
-        if storage == Storage.DATE:
-            return value.isoformat() if isinstance(value, dt.date) else value
-        if storage in (Storage.JSON, Storage.TEXT_ARRAY):
-            return orjson.dumps(value).decode()
-        if storage == Storage.BOOLEAN:
-            return 1 if value else 0
-        if storage == Storage.NUMERIC and isinstance(value, decimal.Decimal):
-            # SQLite integers are 64-bit: larger whole numbers are kept as REAL
-            if value == value.to_integral_value() and -(2**63) <= value < 2**63:
-                return int(value)
-            return float(value)
-        return value
+    adapters = {
+        Storage.TIMESTAMP: _sqlite_timestamp,
+        Storage.DATE: _sqlite_date,
+        Storage.JSON: _json_text,
+        Storage.TEXT_ARRAY: _json_text,
+        Storage.BOOLEAN: _sqlite_boolean,
+        Storage.NUMERIC: _sqlite_numeric,
+    }
 
     def in_list(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
         return col.in_(sa.select(sa.literal_column("value")).select_from(sa.func.json_each(param)).scalar_subquery())
