@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -63,18 +65,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"so a workspace may send up to {args.workers} times its limit",
             file=sys.stderr, flush=True,
         )
+    # the workers' metrics are written to files that /metrics reads back, in a directory that must
+    # exist before they start: a fresh one, unless the operator named theirs (kept, not emptied)
+    made = None
+    if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        made = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="vingt-metrics-")
     print(f"Vingt listening on http://{args.host}:{args.port} (database {url})", flush=True)
-    uvicorn.run(
-        "vingt.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        loop="uvloop",
-        http="httptools",
-        log_level=os.environ.get("VINGT_LOG_LEVEL", "warning"),
-        access_log=False,
-    )
+    try:
+        uvicorn.run(
+            "vingt.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            loop="uvloop",
+            http="httptools",
+            log_level=os.environ.get("VINGT_LOG_LEVEL", "warning"),
+            access_log=False,
+        )
+    finally:
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
     return 0
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 DEFAULT_DATABASE_URL = "sqlite:///vingt.db"
 
@@ -29,6 +29,7 @@ class Settings:
     redis_url: str = ""
     log_requests: bool = True
     log_format: str = "text"
+    metrics_token: str = field(default="", repr=False)  # a secret
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -72,6 +73,8 @@ HELP = {
     "unset: in each process (VINGT_REDIS_URL)",
     "log_requests": "one line per request on stderr (VINGT_LOG_REQUESTS)",
     "log_format": "the request log's format: text or json (VINGT_LOG_FORMAT, vingt serve --log-format)",
+    "metrics_token": "when set, GET /metrics needs `Authorization: Bearer <token>`; unset: /metrics is open "
+    "(VINGT_METRICS_TOKEN)",
     "event_retention_days": "how long events (the change feed) and finished deliveries (the delivery log) are kept "
     "(VINGT_EVENT_RETENTION_DAYS)",
     "webhook_poll_seconds": "how often a process looks for events written by other processes (VINGT_WEBHOOK_POLL_SECONDS)",
