@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from vingt import requestlog
+from vingt import metrics, requestlog
 from vingt.db.changes import ChangeFeed
 from vingt.db.database import Contended, DataError, StaleSchema, open_database
 from vingt.db.url import parse_database_url
@@ -142,6 +142,19 @@ async def health(request: Request) -> Response:
     return Response(b'{"status":"ok"}', media_type="application/json")
 
 
+async def metrics_endpoint(request: Request) -> Response:
+    """``GET /metrics``: open, or for ``Authorization: Bearer <VINGT_METRICS_TOKEN>`` when it is set;
+    not rate-limited (it belongs to no workspace)."""
+    token = request.app.state.settings.metrics_token
+    if token and not metrics.authorized(request.headers.get("authorization"), token):
+        return error_response(ApiError(
+            "UNAUTHENTICATED", "The metrics need the metrics token: Authorization: Bearer <VINGT_METRICS_TOKEN>",
+            {"reason": "METRICS_TOKEN"}, headers={"WWW-Authenticate": "Bearer"},
+        ))
+    body = await metrics.exposition(request.app.state.db, request.app.state.dialect)
+    return Response(body, media_type=metrics.CONTENT_TYPE)
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     url = parse_database_url(settings.database_url)
@@ -170,9 +183,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.dispatcher = Dispatcher(db, dialect, settings)
         if settings.webhook_delivery:
             app.state.dispatcher.start()
+        sampler = metrics.Sampler(db)
+        sampler.start()
         try:
             yield
         finally:
+            await sampler.stop()
             await app.state.dispatcher.stop()
             await changes.close()
             await db.close()
@@ -184,6 +200,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             Route("/healthz", health, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
             Route("/metadata", metadata_graphql.endpoint, methods=["GET", "POST"]),
             *openapi_routes(),
             Route("/rest/{path:path}", rest_endpoint, methods=METHODS),

@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -111,21 +113,30 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"so a workspace may send up to {workers} times its limit",
             file=sys.stderr, flush=True,
         )
+    # the workers' metrics are written to files that /metrics reads back, in a directory that must
+    # exist before they start: a fresh one, unless the operator named theirs (kept, not emptied)
+    made = None
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        made = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="vingt-metrics-")
     print(f"Vingt listening on http://{settings.host}:{settings.port} (database {mask_url(url)})", flush=True)
-    uvicorn.run(
-        "vingt.app:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=workers,
-        loop="uvloop",
-        http="httptools",
-        log_level=settings.log_level,
-        access_log=False,
-        # SIGTERM: stop accepting, let requests in flight finish within the bound, then the
-        # lifespan stops the webhook dispatcher (no new claims; attempts in flight finish)
-        timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout_seconds)),  # uvicorn takes whole seconds
-    )
+    try:
+        uvicorn.run(
+            "vingt.app:create_app",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=workers,
+            loop="uvloop",
+            http="httptools",
+            log_level=settings.log_level,
+            access_log=False,
+            # SIGTERM: stop accepting, let requests in flight finish within the bound, then the
+            # lifespan stops the webhook dispatcher (no new claims; attempts in flight finish)
+            timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout_seconds)),  # whole seconds
+        )
+    finally:
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
     return 0
 
 

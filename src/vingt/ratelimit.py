@@ -27,6 +27,7 @@ from limits.errors import StorageError
 from starlette.requests import Request
 from starlette.responses import Response
 
+from vingt import metrics
 from vingt.errors import ApiError
 from vingt.settings import mask_url
 
@@ -142,6 +143,7 @@ async def spend_rate(request: Request, workspace_id: str, cost: int) -> None:
         return
     request.state.rate = decision
     if not decision.allowed:
+        metrics.rate_limited(decision.window)
         raise decision.refusal()
 
 

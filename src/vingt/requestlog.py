@@ -23,6 +23,8 @@ import orjson
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from vingt import metrics
+
 log = logging.getLogger("vingt.request")
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("vingt_request_id", default=None)
@@ -77,7 +79,8 @@ def configure(log_format: str) -> None:
 
 
 class RequestLog:
-    """ASGI middleware: the request id (``REQUEST_ID``, the response header) and the log line."""
+    """ASGI middleware: the request id (``REQUEST_ID``, the response header), the request's
+    metrics (``metrics.observe_request``) and the log line."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -117,11 +120,17 @@ class RequestLog:
                               "Send it again.")
         finally:
             REQUEST_ID.reset(token)
+            seconds = time.perf_counter() - started
+            route = route_template(scope["path"])
+            # counted under the template of the route that served it; a path no route serves
+            # under one name, so that what clients send cannot multiply the series
+            metrics.observe_request(route if scope.get("route") is not None else metrics.UNMATCHED,
+                                    scope["method"], status, seconds)
             if log.isEnabledFor(logging.INFO):
                 state: dict[str, Any] = scope.get("state") or {}
                 log.info("request", extra={"request": {
-                    "method": scope["method"], "route": route_template(scope["path"]), "status": status,
-                    "durationMs": round((time.perf_counter() - started) * 1000, 1),
+                    "method": scope["method"], "route": route, "status": status,
+                    "durationMs": round(seconds * 1000, 1),
                     "workspaceId": state.get("workspace_id"), "requestId": request_id,
                 }})
 

@@ -150,6 +150,10 @@ class Database:
     def _begin(self, ddl: bool) -> Any:
         raise NotImplementedError
 
+    def pool_use(self) -> tuple[int, int, int]:
+        """Connections (open, in use, most that may be open), for the metrics."""
+        raise NotImplementedError
+
 
 # ---- SQLite ---------------------------------------------------------------------------------
 
@@ -242,6 +246,11 @@ class SqliteDatabase(Database):
         if self.conn is not None:
             self.conn.close()
             self.conn = None
+
+    def pool_use(self) -> tuple[int, int, int]:
+        """One connection, shared by the process: in use while a write transaction holds it
+        (reads run inline on the event loop and never wait for it)."""
+        return (0 if self.conn is None else 1), int(self._lock.locked()), 1
 
     def data_version(self) -> int:
         """Changes whenever another connection commits: a free check for outside changes."""
@@ -383,6 +392,12 @@ class PostgresDatabase(Database):
         if self.pool is not None:
             await self.pool.close()
             self.pool = None
+
+    def pool_use(self) -> tuple[int, int, int]:
+        if self.pool is None:
+            return 0, 0, self.max_size
+        size = self.pool.get_size()
+        return size, size - self.pool.get_idle_size(), self.pool.get_max_size()
 
     async def _fetch(self, sql: str, params: Sequence[Any]) -> list[Row]:
         return await _pg_call(self.pool.fetch(sql, *params))

@@ -234,6 +234,22 @@ async def prune(conn: Connection, dialect: Dialect, before: str) -> int:
     return gone + await execute(conn, dialect, sa.delete(E).where(E.c.seq.in_(old)))
 
 
+# ---- metrics ---------------------------------------------------------------------------------------
+
+
+async def unfinished_counts(db: Database, dialect: Dialect) -> dict[str, int]:
+    """How many deliveries are ``pending`` and ``failed`` (those kept: finished ones go with the
+    retention), counted on the ``(status, nextAttemptAt)`` index."""
+    stmt = (
+        sa.select(D.c.status, sa.func.count())
+        .where(D.c.status.in_([sa.literal_column("'pending'"), sa.literal_column("'failed'")]))
+        .group_by(D.c.status)
+    )
+    counts = {"pending": 0, "failed": 0}
+    counts.update({r[0]: int(r[1]) for r in await fetch(db, dialect, stmt)})
+    return counts
+
+
 # ---- the delivery log ---------------------------------------------------------------------------------
 
 
