@@ -18,6 +18,7 @@ from openapi_spec_validator import validate
 from starlette.testclient import TestClient
 
 from conftest import Api, Workspace, assert_error, make_workspace
+from vingt.engine.duplicates import criteria as duplicate_criteria
 from vingt.metadata.model import Catalog
 from vingt.metadata.types import capitalize
 from vingt.registry import Principal
@@ -240,12 +241,15 @@ def test_every_object_and_operation(core: dict[str, Any], app_client: TestClient
             (f"/{p}/{{id}}", "patch"): f"UpdateOne{S}",
             (f"/{p}/{{id}}", "put"): f"putOne{S}",
             (f"/{p}/{{id}}", "delete"): f"deleteOne{S}",
-            (f"/{p}/duplicates", "post"): f"find{S}Duplicates",
             (f"/restore/{p}/{{id}}", "patch"): f"restoreOne{S}",
             (f"/restore/{p}", "patch"): f"restoreMany{P}",
-            (f"/{p}/merge", "patch"): f"mergeMany{P}",
             (f"/{p}/groupBy", "get"): f"groupBy{P}",
         }
+        if duplicate_criteria(o):
+            expected[(f"/{p}/duplicates", "post")] = f"find{S}Duplicates"
+            expected[(f"/{p}/merge", "patch")] = f"mergeMany{P}"
+        else:
+            assert f"/{p}/duplicates" not in paths and f"/{p}/merge" not in paths, p
         for (path, method), op_id in expected.items():
             op = paths[path][method]
             assert op["operationId"] == op_id
@@ -580,6 +584,19 @@ def test_documents_and_reference_answer_other_methods_with_405(api: Api, path: s
     r = api.request(method, path, json={})
     body = assert_error(r, 405, "METHOD_NOT_ALLOWED")
     assert r.headers["allow"] == "GET" and body["error"]["details"]["allowed"] == ["GET"]
+
+
+def test_duplicates_and_merge_documented_only_with_duplicate_criteria(api: Api, core: dict[str, Any]) -> None:
+    """Objects without duplicate criteria answer /duplicates and /merge 400 NO_DUPLICATE_CRITERIA
+    whatever is sent: those paths are not in the document; the routes still answer."""
+    assert core["paths"]["/people/duplicates"]["post"]["operationId"] == "findPersonDuplicates"
+    assert core["paths"]["/companies/merge"]["patch"]["operationId"] == "mergeManyCompanies"
+    assert "/notes/duplicates" not in core["paths"] and "/notes/merge" not in core["paths"]
+    assert_error(api.post("/rest/notes/duplicates", json={"ids": [str(uuid.uuid4())]}), 400, "NO_DUPLICATE_CRITERIA")
+    assert_error(
+        api.patch("/rest/notes/merge", json={"ids": [str(uuid.uuid4()), str(uuid.uuid4())]}), 400,
+        "NO_DUPLICATE_CRITERIA",
+    )
 
 
 def test_documented_404s(api: Api, core: dict[str, Any]) -> None:
