@@ -530,6 +530,27 @@ def test_metadata_document(api: Api) -> None:
     assert_valid(doc, doc["components"]["responses"]["404"]["content"]["application/json"]["schema"], missing.json())
 
 
+def test_metadata_document_relations_and_root(api: Api) -> None:
+    """/rest/metadata (the document's server URL) and /rest/metadata/relations are documented,
+    and what they send matches; list operations document ``last_cursor`` as deprecated."""
+    doc = api.get(METADATA).json()
+    ops = {(path, method): op["operationId"] for path, item in doc["paths"].items() for method, op in item.items()}
+    assert ops[("/", "get")] == "getMetadataRoutes"
+    assert ops[("/relations", "get")] == "findManyRelations" and ops[("/relations/{id}", "get")] == "findOneRelation"
+    assert doc["components"]["parameters"]["lastCursor"]["name"] == "last_cursor"
+    assert doc["components"]["parameters"]["lastCursor"]["deprecated"] is True
+    root = doc["servers"][0]["url"].removeprefix("http://testserver")
+    assert_valid(doc, response_schema(doc, "/", "get", "200"), api.get(root + "/").json())
+    listed = api.get("/rest/metadata/relations", params={"limit": "5"})
+    assert_valid(doc, response_schema(doc, "/relations", "get", "200"), listed.json())
+    first = listed.json()["data"]["relations"][0]["id"]
+    one = api.get(f"/rest/metadata/relations/{first}")
+    assert_valid(doc, response_schema(doc, "/relations/{id}", "get", "200"), one.json())
+    missing = api.get(f"/rest/metadata/relations/{uuid.uuid4()}")
+    assert missing.status_code == 404
+    assert_valid(doc, doc["components"]["responses"]["404"]["content"]["application/json"]["schema"], missing.json())
+
+
 def test_metadata_document_webhooks(api: Api) -> None:
     """The webhook routes are documented, and what they send matches the document."""
     doc = api.get(METADATA).json()
