@@ -42,6 +42,7 @@ def _with_db(url: str, fn: Callable[[Database], Awaitable[Any]]) -> Any:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from vingt.protocol import Protocol
     from vingt.workspaces import create_workspace, first_workspace
 
     url = _database_url(args.database)
@@ -71,7 +72,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         loop="uvloop",
-        http="httptools",
+        http=Protocol,
         log_level=os.environ.get("VINGT_LOG_LEVEL", "warning"),
         access_log=False,
     )

@@ -14,6 +14,8 @@ class Settings:
     default_page_size: int = 20
     max_page_size: int = 100
     max_body_bytes: int = 10 * 1024 * 1024
+    max_url_bytes: int = 16 * 1024
+    max_query_parameters: int = 100
     mutation_maximum_affected_records: int = 100
     statement_cache_size: int = 512
     selection_cache_size: int = 512
@@ -53,6 +55,10 @@ HELP = {
     "default_page_size": "records per page when `limit` is absent (VINGT_DEFAULT_PAGE_SIZE)",
     "max_page_size": "largest `limit`; larger values are clamped (VINGT_MAX_PAGE_SIZE)",
     "max_body_bytes": "largest request body accepted (VINGT_MAX_BODY_BYTES)",
+    "max_url_bytes": "longest request target (path and query string) accepted; longer is a 400 URL_TOO_LONG "
+    "(VINGT_MAX_URL_BYTES)",
+    "max_query_parameters": "most query parameters a request may carry; more is a 400 TOO_MANY_PARAMETERS "
+    "(VINGT_MAX_QUERY_PARAMETERS)",
     "mutation_maximum_affected_records": "most records one update, delete, destroy or restore by filter may touch; "
     "more is a 400 and nothing is written (VINGT_MUTATION_MAXIMUM_AFFECTED_RECORDS)",
     "statement_cache_size": "compiled SQL statements kept per workspace catalog, least recently used dropped first (VINGT_STATEMENT_CACHE_SIZE)",
