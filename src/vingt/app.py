@@ -13,12 +13,13 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vingt import metrics, requestlog
 from vingt.db.changes import ChangeFeed
 from vingt.db.database import Contended, DataError, StaleSchema, open_database
 from vingt.db.url import parse_database_url
-from vingt.errors import ApiError
+from vingt.errors import ApiError, url_too_long
 from vingt.graphql_api import metadata as metadata_graphql
 from vingt.openapi.routes import routes as openapi_routes
 from vingt.ratelimit import RateLimiter, spend_rate, with_rate_headers
@@ -138,6 +139,41 @@ async def method_not_allowed(request: Request, exc: Exception) -> Response:
     )
 
 
+class RequestBounds:
+    """ASGI middleware: a request target longer than ``max_url_bytes`` (400 ``URL_TOO_LONG``) or
+    with more than ``max_query_parameters`` parameters (400 ``TOO_MANY_PARAMETERS``) is refused
+    before routing. ``vingt serve`` refuses the longest URLs before the app already
+    (``vingt.protocol``); this holds for any server."""
+
+    def __init__(self, app: ASGIApp, max_url_bytes: int, max_query_parameters: int):
+        self.app = app
+        self.max_url_bytes = max_url_bytes
+        self.max_query_parameters = max_query_parameters
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            refusal = self.refusal(scope)
+            if refusal is not None:
+                await error_response(refusal)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def refusal(self, scope: Scope) -> ApiError | None:
+        query: bytes = scope.get("query_string", b"")
+        path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
+        if len(path) + (len(query) + 1 if query else 0) > self.max_url_bytes:
+            return url_too_long(self.max_url_bytes)
+        if query.count(b"&") >= self.max_query_parameters:  # cheap first: at most that many pieces
+            count = sum(1 for piece in query.split(b"&") if piece)
+            if count > self.max_query_parameters:
+                return ApiError(
+                    "TOO_MANY_PARAMETERS",
+                    f"The request has {count} query parameters; at most {self.max_query_parameters} are accepted",
+                    {"limit": self.max_query_parameters, "count": count},
+                )
+        return None
+
+
 async def health(request: Request) -> Response:
     return Response(b'{"status":"ok"}', media_type="application/json")
 
@@ -196,7 +232,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     if settings.log_requests:
         requestlog.configure(settings.log_format)
     return Starlette(
-        middleware=[Middleware(requestlog.RequestLog)],
+        middleware=[
+            Middleware(requestlog.RequestLog),
+            Middleware(RequestBounds, settings.max_url_bytes, settings.max_query_parameters),
+        ],
         routes=[
             Route("/healthz", health, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),

@@ -90,6 +90,7 @@ def _with_db(url: str, fn: Callable[[Database], Awaitable[Any]]) -> Any:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from vingt.protocol import Protocol
     from vingt.workspaces import create_workspace, first_workspace
 
     settings = _settings(args)
@@ -127,7 +128,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             port=settings.port,
             workers=workers,
             loop="uvloop",
-            http="httptools",
+            http=Protocol,
             log_level=settings.log_level,
             access_log=False,
             # SIGTERM: stop accepting, let requests in flight finish within the bound, then the

@@ -20,6 +20,9 @@ from vingt.requestlog import REQUEST_ID
 # code → HTTP status. The catalogue of every code the server emits.
 CODES: dict[str, int] = {
     # request parsing
+    "INVALID_REQUEST": 400,
+    "URL_TOO_LONG": 400,
+    "TOO_MANY_PARAMETERS": 400,
     "INVALID_JSON": 400,
     "INVALID_BODY": 400,
     "INVALID_PATH": 400,
@@ -68,6 +71,7 @@ CODES: dict[str, int] = {
     # metadata
     "OBJECT_METADATA_NOT_FOUND": 404,
     "FIELD_METADATA_NOT_FOUND": 404,
+    "RELATION_METADATA_NOT_FOUND": 404,
     "INVALID_METADATA_INPUT": 400,
     "METADATA_NAME_CONFLICT": 409,
     "METADATA_MUTATION_NOT_ALLOWED": 403,
@@ -157,3 +161,7 @@ def _safe(value: Any, depth: int) -> Any:
             return "[…]"
         return [_safe(v, depth + 1) for v in value[:MAX_DETAIL_ITEMS]]
     return _text(str(value))
+
+
+def url_too_long(limit: int) -> ApiError:
+    return ApiError("URL_TOO_LONG", f"The request URL is longer than {limit} bytes", {"limit": limit})

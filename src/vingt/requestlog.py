@@ -33,7 +33,7 @@ _USABLE = re.compile(r"[\x21-\x7e]{1,128}")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
 # the words under /rest that name a route, not an object
 _REST_WORDS = frozenset({"batch", "restore", "metadata", "webhooks", "events", "open-api", "docs", "duplicates",
-                         "merge", "groupBy", "objects", "fields", "deliveries", "redeliver", "core"})
+                         "merge", "groupBy", "objects", "fields", "relations", "deliveries", "redeliver", "core"})
 
 
 def route_template(path: str) -> str:

@@ -106,6 +106,11 @@ class Settings:
     default_page_size: int = setting(20, "records per page when `limit` is absent", minimum=1)
     max_page_size: int = setting(100, "largest `limit`; larger values are clamped", minimum=1)
     max_body_bytes: int = setting(10 * 1024 * 1024, "largest request body accepted, in bytes", minimum=0)
+    max_url_bytes: int = setting(
+        16 * 1024, "longest request target (path and query string) accepted, in bytes; longer is a 400 "
+        "URL_TOO_LONG", minimum=1)
+    max_query_parameters: int = setting(
+        100, "most query parameters one request may carry; more is a 400 TOO_MANY_PARAMETERS", minimum=1)
     mutation_maximum_affected_records: int = setting(
         100, "most records one update, delete, destroy or restore by filter may touch; more is a 400 and "
         "nothing is written", minimum=1)

@@ -335,6 +335,84 @@ def test_list_bad_parameters(api: Api, kind: str, params: dict[str, str], code: 
     assert_error(api.get(f"/rest/metadata/{kind}", params=params), 400, code)
 
 
+def test_older_last_cursor_pages_like_starting_after(api: Api) -> None:
+    """Clients of older Twenty releases page metadata lists with ``last_cursor``; given with
+    ``starting_after`` (or twice) it is a 400 naming both."""
+    every = sorted((o["id"] for o in snapshot(api)["data"]["objects"]), reverse=True)
+    older = api.get("/rest/metadata/objects", params={"limit": "5", "last_cursor": every[4]})
+    assert older.status_code == 200, older.text
+    assert older.json() == api.get("/rest/metadata/objects", params={"limit": "5", "starting_after": every[4]}).json()
+    assert [o["id"] for o in older.json()["data"]["objects"]] == every[5:10]
+    body = assert_error(
+        api.get("/rest/metadata/fields", params={"last_cursor": every[1], "starting_after": every[2]}),
+        400, "INVALID_PARAMETER",
+    )
+    assert body["error"]["details"]["parameters"] == ["last_cursor", "starting_after"]
+    assert "'last_cursor' and 'starting_after'" in body["error"]["message"]
+    body = assert_error(
+        api.get("/rest/metadata/objects?limit=2&limit=3"), 400, "INVALID_PARAMETER"
+    )
+    assert body["error"]["details"]["parameter"] == "limit"
+
+
+def test_metadata_root_lists_the_routes(api: Api) -> None:
+    """GET /rest/metadata, the metadata OpenAPI document's server URL, says what is under it."""
+    doc = api.get("/rest/open-api/metadata").json()
+    root = doc["servers"][0]["url"].removeprefix("http://testserver")
+    assert root == "/rest/metadata"
+    for path in (root, root + "/"):
+        r = api.get(path)
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"] == "application/json"
+        body = r.json()
+        assert [x["name"] for x in body["routes"]] == ["objects", "fields", "relations", "webhooks"]
+        assert body["openApi"] == "/rest/open-api/metadata" and body["graphql"] == "/metadata"
+        for route in body["routes"]:
+            assert api.get(route["path"]).status_code == 200, route
+    r = api.post(root, json={})
+    assert_error(r, 405, "METHOD_NOT_ALLOWED")
+    assert r.headers["allow"] == "GET"
+    assert_error(api.get(root, params={"x": "1"}), 400, "UNKNOWN_PARAMETER")
+    assert_error(api.client.get(root), 403, "FORBIDDEN")
+
+
+def test_relations_as_older_releases_listed_them(api: Api, std: dict[str, dict[str, Any]]) -> None:
+    """/rest/metadata/relations: one relation per ONE_TO_MANY field and its MANY_TO_ONE inverse,
+    in the shape of Twenty's relation metadata before 1.0; read only."""
+    company, person = std["company"], std["person"]
+    people = next(f for f in company["fields"] if f["name"] == "people")
+    employer = next(f for f in person["fields"] if f["name"] == "company")
+    r = api.get("/rest/metadata/relations")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    relations = body["data"]["relations"]
+    assert body["totalCount"] == len(relations) > 20
+    ids = [x["id"] for x in relations]
+    assert ids == sorted(ids, reverse=True)
+    one_to_many = {f["id"] for o in snapshot(api)["data"]["objects"] for f in o["fields"]
+                   if (f["relation"] or {}).get("type") == "ONE_TO_MANY"}
+    assert set(ids) == one_to_many
+    expected = {
+        "id": people["id"], "relationType": "ONE_TO_MANY",
+        "fromObjectMetadataId": company["id"], "toObjectMetadataId": person["id"],
+        "fromFieldMetadataId": people["id"], "toFieldMetadataId": employer["id"],
+        "onDeleteAction": employer["settings"]["onDelete"],
+        "createdAt": people["createdAt"], "updatedAt": people["updatedAt"],
+    }
+    assert next(x for x in relations if x["id"] == people["id"]) == expected
+    one = api.get(f"/rest/metadata/relations/{people['id'].upper()}")
+    assert one.status_code == 200, one.text
+    assert one.json() == {"data": {"relation": expected}}
+    page = api.get("/rest/metadata/relations", params={"limit": "3", "last_cursor": ids[2]}).json()
+    assert [x["id"] for x in page["data"]["relations"]] == ids[3:6]
+    assert_error(api.get(f"/rest/metadata/relations/{employer['id']}"), 404, "RELATION_METADATA_NOT_FOUND")
+    assert_error(api.get("/rest/metadata/relations/nope"), 400, "INVALID_UUID")
+    r = api.post("/rest/metadata/relations", json={"relationType": "ONE_TO_MANY"})
+    assert_error(r, 405, "METHOD_NOT_ALLOWED")
+    assert r.headers["allow"] == "GET"
+    assert_error(api.delete(f"/rest/metadata/relations/{people['id']}"), 405, "METHOD_NOT_ALLOWED")
+
+
 def test_get_one_object_and_field(api: Api, std: dict[str, dict[str, Any]]) -> None:
     listed = std["company"]
     r = api.get(f"/rest/metadata/objects/{listed['id']}")

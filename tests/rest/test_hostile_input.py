@@ -109,3 +109,19 @@ def test_the_error_body_renders_any_details() -> None:
     assert details["n"] == str(2**64) and details["big"] == "(integer too large)"
     assert isinstance(details["o"], str)
     assert len(body["error"]["message"]) <= 1001
+
+
+def test_a_url_past_the_bound_is_refused_before_routing(api: Api) -> None:
+    body = assert_error(api.get("/rest/people", params={"filter": "a" * 17_000}), 400, "URL_TOO_LONG")
+    assert body["error"]["details"] == {"limit": 16_384}
+    assert_error(api.get("/rest/" + "x" * 17_000), 400, "URL_TOO_LONG")
+    under = api.get("/rest/people", params={"limit": "0" * 16_000 + "1"})  # just under the bound: served
+    assert under.status_code == 200, under.text[:300]
+
+
+def test_too_many_query_parameters_are_refused_by_name(api: Api) -> None:
+    body = assert_error(api.get("/rest/people?" + "&".join(f"p{i}=1" for i in range(101))), 400, "TOO_MANY_PARAMETERS")
+    assert body["error"]["details"] == {"limit": 100, "count": 101}
+    # empty pieces are no parameters; at the bound the request is parsed (and its names checked)
+    assert api.get("/rest/people?" + "&" * 300 + "limit=1").status_code == 200
+    assert_error(api.get("/rest/people?" + "&".join(["limit=1"] * 100)), 400, "INVALID_PARAMETER")

@@ -18,6 +18,7 @@ from openapi_spec_validator import validate
 from starlette.testclient import TestClient
 
 from conftest import Api, Workspace, assert_error, make_workspace
+from vingt.engine.duplicates import criteria as duplicate_criteria
 from vingt.metadata.model import Catalog
 from vingt.metadata.types import capitalize
 from vingt.registry import Principal
@@ -240,12 +241,15 @@ def test_every_object_and_operation(core: dict[str, Any], app_client: TestClient
             (f"/{p}/{{id}}", "patch"): f"UpdateOne{S}",
             (f"/{p}/{{id}}", "put"): f"putOne{S}",
             (f"/{p}/{{id}}", "delete"): f"deleteOne{S}",
-            (f"/{p}/duplicates", "post"): f"find{S}Duplicates",
             (f"/restore/{p}/{{id}}", "patch"): f"restoreOne{S}",
             (f"/restore/{p}", "patch"): f"restoreMany{P}",
-            (f"/{p}/merge", "patch"): f"mergeMany{P}",
             (f"/{p}/groupBy", "get"): f"groupBy{P}",
         }
+        if duplicate_criteria(o):
+            expected[(f"/{p}/duplicates", "post")] = f"find{S}Duplicates"
+            expected[(f"/{p}/merge", "patch")] = f"mergeMany{P}"
+        else:
+            assert f"/{p}/duplicates" not in paths and f"/{p}/merge" not in paths, p
         for (path, method), op_id in expected.items():
             op = paths[path][method]
             assert op["operationId"] == op_id
@@ -526,6 +530,27 @@ def test_metadata_document(api: Api) -> None:
     assert_valid(doc, doc["components"]["responses"]["404"]["content"]["application/json"]["schema"], missing.json())
 
 
+def test_metadata_document_relations_and_root(api: Api) -> None:
+    """/rest/metadata (the document's server URL) and /rest/metadata/relations are documented,
+    and what they send matches; list operations document ``last_cursor`` as deprecated."""
+    doc = api.get(METADATA).json()
+    ops = {(path, method): op["operationId"] for path, item in doc["paths"].items() for method, op in item.items()}
+    assert ops[("/", "get")] == "getMetadataRoutes"
+    assert ops[("/relations", "get")] == "findManyRelations" and ops[("/relations/{id}", "get")] == "findOneRelation"
+    assert doc["components"]["parameters"]["lastCursor"]["name"] == "last_cursor"
+    assert doc["components"]["parameters"]["lastCursor"]["deprecated"] is True
+    root = doc["servers"][0]["url"].removeprefix("http://testserver")
+    assert_valid(doc, response_schema(doc, "/", "get", "200"), api.get(root + "/").json())
+    listed = api.get("/rest/metadata/relations", params={"limit": "5"})
+    assert_valid(doc, response_schema(doc, "/relations", "get", "200"), listed.json())
+    first = listed.json()["data"]["relations"][0]["id"]
+    one = api.get(f"/rest/metadata/relations/{first}")
+    assert_valid(doc, response_schema(doc, "/relations/{id}", "get", "200"), one.json())
+    missing = api.get(f"/rest/metadata/relations/{uuid.uuid4()}")
+    assert missing.status_code == 404
+    assert_valid(doc, doc["components"]["responses"]["404"]["content"]["application/json"]["schema"], missing.json())
+
+
 def test_metadata_document_webhooks(api: Api) -> None:
     """The webhook routes are documented, and what they send matches the document."""
     doc = api.get(METADATA).json()
@@ -580,6 +605,19 @@ def test_documents_and_reference_answer_other_methods_with_405(api: Api, path: s
     r = api.request(method, path, json={})
     body = assert_error(r, 405, "METHOD_NOT_ALLOWED")
     assert r.headers["allow"] == "GET" and body["error"]["details"]["allowed"] == ["GET"]
+
+
+def test_duplicates_and_merge_documented_only_with_duplicate_criteria(api: Api, core: dict[str, Any]) -> None:
+    """Objects without duplicate criteria answer /duplicates and /merge 400 NO_DUPLICATE_CRITERIA
+    whatever is sent: those paths are not in the document; the routes still answer."""
+    assert core["paths"]["/people/duplicates"]["post"]["operationId"] == "findPersonDuplicates"
+    assert core["paths"]["/companies/merge"]["patch"]["operationId"] == "mergeManyCompanies"
+    assert "/notes/duplicates" not in core["paths"] and "/notes/merge" not in core["paths"]
+    assert_error(api.post("/rest/notes/duplicates", json={"ids": [str(uuid.uuid4())]}), 400, "NO_DUPLICATE_CRITERIA")
+    assert_error(
+        api.patch("/rest/notes/merge", json={"ids": [str(uuid.uuid4()), str(uuid.uuid4())]}), 400,
+        "NO_DUPLICATE_CRITERIA",
+    )
 
 
 def test_documented_404s(api: Api, core: dict[str, Any]) -> None:

@@ -246,8 +246,12 @@ def test_older_last_cursor_is_starting_after(api: Api, people: dict[str, dict[st
     older = _get(api, limit=5, order_by=order, last_cursor=full[4])
     assert older == _get(api, limit=5, order_by=order, starting_after=full[4])
     assert _ids(older) == full[5:10]
-    assert_error(
+    body = assert_error(
         api.get("/rest/people", params={"last_cursor": full[1], "starting_after": full[2]}), 400, "INVALID_PARAMETER"
+    )
+    assert body["error"]["details"] == {"parameter": "starting_after", "parameters": ["last_cursor", "starting_after"]}
+    assert body["error"]["message"] == (
+        "Query parameters 'last_cursor' and 'starting_after' are two names of 'starting_after': give one"
     )
 
 

@@ -84,3 +84,30 @@ def object_payload(catalog: Catalog, obj: ObjectMeta, *, with_fields: bool = Tru
     if with_fields:
         out["fields"] = [field_payload(catalog, f) for f in obj.fields]
     return out
+
+
+def relation_payloads(catalog: Catalog) -> list[dict[str, Any]]:
+    """The relations as Twenty's releases before 1.0 listed them (``relationMetadata``): one per
+    ONE_TO_MANY field and the MANY_TO_ONE field on the other side, from the "one" object to the
+    "many" one. A relation has no row of its own here: its id is that of its ONE_TO_MANY field."""
+    out = []
+    for obj in catalog.objects:
+        for f in obj.fields:
+            if not f.is_one_to_many or f.relation is None:
+                continue
+            target = catalog.by_singular.get(f.relation.target_object)
+            inverse = target.field(f.relation.target_field) if target is not None else None
+            if target is None or inverse is None:
+                continue
+            out.append({
+                "id": f.id,
+                "relationType": "ONE_TO_MANY",
+                "fromObjectMetadataId": obj.id,
+                "toObjectMetadataId": target.id,
+                "fromFieldMetadataId": f.id,
+                "toFieldMetadataId": inverse.id,
+                "onDeleteAction": inverse.relation.on_delete if inverse.relation is not None else None,
+                "createdAt": f.created_at,
+                "updatedAt": f.updated_at,
+            })
+    return out

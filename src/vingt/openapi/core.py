@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from vingt.engine.duplicates import criteria as duplicate_criteria
 from vingt.engine.planner import readable_fields
 from vingt.engine.values import alias_map
 from vingt.metadata.model import Catalog, FieldMeta, ObjectMeta
@@ -340,7 +341,7 @@ def object_paths(obj: ObjectMeta) -> Schema:
         },
     )
     alias = "Same as PATCH (an alias kept for compatibility)."
-    return {
+    paths: Schema = {
         f"/{p}": {
             "get": find_many,
             "post": create_one,
@@ -376,18 +377,6 @@ def object_paths(obj: ObjectMeta) -> Schema:
             },
             "delete": delete_one,
         },
-        f"/{p}/duplicates": {
-            "post": op(
-                f"find{S}Duplicates",
-                f"Find {s} Duplicates",
-                [*_params(ACTION_PARAMS, obj), IDEMPOTENCY],
-                {"200": _json(duplicates_response(obj)), **errors("400", "401", "403", "404", "413", "429")},
-                description=f"Records that duplicate each candidate (`data`) or each existing record (`ids`), "
-                f"by the object's duplicate criteria ({_criteria(obj)}). **depth** can be provided to request "
-                f"your **{s}**",
-                requestBody=_body(duplicates_input(obj)),
-            )
-        },
         f"/restore/{p}/{{id}}": {
             "patch": op(
                 f"restoreOne{S}",
@@ -405,21 +394,6 @@ def object_paths(obj: ObjectMeta) -> Schema:
                 f"Restore Many {p}",
                 [*_params(routes.RESTORE_MANY, obj), IDEMPOTENCY],
                 {"200": _json(_data(f"restore{P}", records)), **errors("400", "401", "403", "409", "429")},
-            )
-        },
-        f"/{p}/merge": {
-            "patch": op(
-                f"mergeMany{P}",
-                f"Merge Many {p}",
-                [*_params(ACTION_PARAMS, obj), IDEMPOTENCY],
-                {
-                    "200": _json(merge_response(obj)),
-                    **errors("400", "401", "403", "404", "409", "413", "429"),
-                },
-                description="Merges 2 to 9 records into the one at `conflictPriorityIndex`; the others are "
-                "deleted and what pointed to them is re-pointed. `dryRun` previews the result. Needs duplicate "
-                f"criteria ({_criteria(obj)}).",
-                requestBody=_body(_ref("MergeManyInput")),
             )
         },
         f"/{p}/groupBy": {
@@ -440,12 +414,43 @@ def object_paths(obj: ObjectMeta) -> Schema:
             )
         },
     }
+    if duplicate_criteria(obj):
+        # objects without (usable) duplicate criteria answer these routes 400 NO_DUPLICATE_CRITERIA,
+        # always: they are left out of the document
+        paths.update({
+            f"/{p}/duplicates": {
+                "post": op(
+                    f"find{S}Duplicates",
+                    f"Find {s} Duplicates",
+                    [*_params(ACTION_PARAMS, obj), IDEMPOTENCY],
+                    {"200": _json(duplicates_response(obj)), **errors("400", "401", "403", "404", "413", "429")},
+                    description=f"Records that duplicate each candidate (`data`) or each existing record (`ids`), "
+                    f"by the object's duplicate criteria ({_criteria(obj)}). **depth** can be provided to request "
+                    f"your **{s}**",
+                    requestBody=_body(duplicates_input(obj)),
+                )
+            },
+            f"/{p}/merge": {
+                "patch": op(
+                    f"mergeMany{P}",
+                    f"Merge Many {p}",
+                    [*_params(ACTION_PARAMS, obj), IDEMPOTENCY],
+                    {
+                        "200": _json(merge_response(obj)),
+                        **errors("400", "401", "403", "404", "409", "413", "429"),
+                    },
+                    description="Merges 2 to 9 records into the one at `conflictPriorityIndex`; the others are "
+                    "deleted and what pointed to them is re-pointed. `dryRun` previews the result. Needs duplicate "
+                    f"criteria ({_criteria(obj)}).",
+                    requestBody=_body(_ref("MergeManyInput")),
+                )
+            },
+        })
+    return paths
 
 
 def _criteria(obj: ObjectMeta) -> str:
-    if not obj.duplicate_criteria:
-        return f"`{obj.name_plural}` has none: the route answers 400 `NO_DUPLICATE_CRITERIA`"
-    return "any of: " + "; ".join(" + ".join(f"`{c}`" for c in group) for group in obj.duplicate_criteria)
+    return "any of: " + "; ".join(" + ".join(f"`{c}`" for c in group) for group in duplicate_criteria(obj))
 
 
 def _links(obj: ObjectMeta) -> Schema:

@@ -1,5 +1,7 @@
 """The metadata document: ``/rest/metadata/objects`` and ``/rest/metadata/fields``
-(REST.md §13.1, §13.3) with the legacy envelopes of §13.2, which this server uses.
+(REST.md §13.1, §13.3) with the legacy envelopes of §13.2, which this server uses; the webhooks;
+``/rest/metadata/relations`` (read only, as Twenty's releases before 1.0 listed relations) and
+``/rest/metadata`` itself (what is under it).
 
 It does not depend on the workspace (every workspace has the same metadata routes), so
 it is built once per process; ``routes`` still only serves it whole to a valid token.
@@ -42,6 +44,8 @@ def metadata_document() -> Schema:
     paths: Schema = doc["paths"]
     for singular, plural, _ in KINDS:
         paths.update(kind_paths(singular, plural))
+    paths.update(relation_paths())
+    paths.update(index_paths())
     paths.update(webhook_paths())
     doc["components"].update(
         {
@@ -49,15 +53,18 @@ def metadata_document() -> Schema:
                 **object_schemas(),
                 **field_schemas(),
                 **webhook_schemas(),
+                "RelationForResponse": relation_schema(),
+                "MetadataIndex": index_schema(),
                 "Error": error_schema(),
                 "PageInfo": page_info_schema(),
             },
             "parameters": parameters(),
-            "responses": error_responses(not_found="Object or field not found"),
+            "responses": error_responses(not_found="Object, field or relation not found"),
         }
     )
     doc["tags"] = [general_tag()] + [{"name": plural, "description": text} for _, plural, text in KINDS] + [
-        {"name": "webhooks", "description": "The workspace's webhooks (also served at /rest/webhooks)"}
+        {"name": "relations", "description": "The relations between objects, read only (Twenty's older listing)"},
+        {"name": "webhooks", "description": "The workspace's webhooks (also served at /rest/webhooks)"},
     ]
     return doc
 
@@ -85,7 +92,20 @@ def parameters() -> Schema:
             UUID,
         ),
         "endingBefore": query("ending_before", "Items before this id (`pageInfo.startCursor`).", UUID),
+        "lastCursor": {
+            **query(
+                "last_cursor",
+                "The older name of `starting_after` (Twenty's earlier releases); not with `starting_after`.",
+                UUID,
+            ),
+            "deprecated": True,
+        },
     }
+
+
+LIST_PARAMETERS: list[Schema] = [
+    {"$ref": f"#/components/parameters/{name}"} for name in ("limit", "startingAfter", "endingBefore", "lastCursor")
+]
 
 
 def _ref(name: str) -> Schema:
@@ -105,6 +125,7 @@ def _json(schema: Schema, description: str = "Successful operation") -> Schema:
 
 
 ID_PARAM: Schema = {"$ref": "#/components/parameters/idPath"}
+ID_PARAM_INLINE: Schema = {"name": "id", "in": "path", "required": True, "schema": UUID}
 
 
 def _operations(tags: list[str]) -> Any:
@@ -118,6 +139,102 @@ def _operations(tags: list[str]) -> Any:
 
 def _body(name: str) -> Schema:
     return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+def _list(plural: str, item: Schema) -> Schema:
+    return {
+        "type": "object",
+        "required": ["data", "pageInfo"],
+        "properties": {
+            "data": {"type": "object", "required": [plural], "properties": {plural: {"type": "array", "items": item}}},
+            "pageInfo": _ref("PageInfo"),
+            "totalCount": {"type": "integer", "minimum": 0},
+        },
+    }
+
+
+def relation_paths() -> Schema:
+    op = _operations(["relations"])
+    item = _ref("RelationForResponse")
+    return {
+        "/relations": {
+            "get": op(
+                "findManyRelations",
+                "Find Many relations",
+                LIST_PARAMETERS,
+                {"200": _json(_list("relations", item)), **errors("400", "401", "403", "429")},
+                description="One relation per ONE_TO_MANY field and its MANY_TO_ONE inverse, as Twenty's "
+                "releases before 1.0 listed them. Read only: relations are made with fields "
+                "(`relationCreationPayload`).",
+            )
+        },
+        "/relations/{id}": {
+            "get": op(
+                "findOneRelation",
+                "Find One relation",
+                [{**ID_PARAM_INLINE, "description": "The relation's id (that of its ONE_TO_MANY field)"}],
+                {"200": _json(_data("relation", item)), **errors("400", "401", "403", "404", "429")},
+            )
+        },
+    }
+
+
+def index_paths() -> Schema:
+    return {
+        "/": {
+            "get": operation(
+                ["General"], "getMetadataRoutes", "The metadata routes", [],
+                {"200": _json(_ref("MetadataIndex")), **errors("400", "401", "403", "429")},
+                description="What is under `/rest/metadata`: the routes, the OpenAPI document and the GraphQL "
+                "endpoint.",
+            )
+        }
+    }
+
+
+def relation_schema() -> Schema:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [
+            "id", "relationType", "fromObjectMetadataId", "toObjectMetadataId", "fromFieldMetadataId",
+            "toFieldMetadataId", "onDeleteAction", "createdAt", "updatedAt",
+        ],
+        "properties": {
+            "id": UUID,
+            "relationType": {"type": "string", "enum": ["ONE_TO_MANY"]},
+            "fromObjectMetadataId": {**UUID, "description": "The object on the one side"},
+            "toObjectMetadataId": {**UUID, "description": "The object on the many side"},
+            "fromFieldMetadataId": {**UUID, "description": "The ONE_TO_MANY field"},
+            "toFieldMetadataId": {**UUID, "description": "The MANY_TO_ONE field (its join column)"},
+            "onDeleteAction": {"type": ["string", "null"], "enum": ["SET_NULL", "CASCADE", "RESTRICT", "NO_ACTION", None]},
+            "createdAt": NULLABLE_DATE_TIME,
+            "updatedAt": NULLABLE_DATE_TIME,
+        },
+    }
+
+
+def index_schema() -> Schema:
+    return {
+        "type": "object",
+        "required": ["routes", "openApi", "graphql"],
+        "properties": {
+            "routes": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name", "path", "methods"],
+                    "properties": {
+                        "name": TEXT,
+                        "path": TEXT,
+                        "methods": {"type": "array", "items": TEXT},
+                    },
+                },
+            },
+            "openApi": TEXT,
+            "graphql": TEXT,
+        },
+    }
 
 
 def kind_paths(singular: str, plural: str) -> Schema:
@@ -142,29 +259,8 @@ def kind_paths(singular: str, plural: str) -> Schema:
             "get": op(
                 f"findMany{P}",
                 f"Find Many {plural}",
-                [
-                    {"$ref": "#/components/parameters/limit"},
-                    {"$ref": "#/components/parameters/startingAfter"},
-                    {"$ref": "#/components/parameters/endingBefore"},
-                ],
-                {
-                    "200": _json(
-                        {
-                            "type": "object",
-                            "required": ["data", "pageInfo"],
-                            "properties": {
-                                "data": {
-                                    "type": "object",
-                                    "required": [plural],
-                                    "properties": {plural: {"type": "array", "items": item}},
-                                },
-                                "pageInfo": _ref("PageInfo"),
-                                "totalCount": {"type": "integer", "minimum": 0},
-                            },
-                        }
-                    ),
-                    **errors("400", "401", "403", "429"),
-                },
+                LIST_PARAMETERS,
+                {"200": _json(_list(plural, item)), **errors("400", "401", "403", "429")},
             ),
             "post": op(
                 f"createOne{S}",

@@ -16,37 +16,33 @@ import uuid
 from typing import Any
 
 import orjson
-from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
 from vingt.errors import ApiError
 from vingt.metadata.model import Catalog
-from vingt.metadata.payloads import field_payload, object_payload
+from vingt.metadata.payloads import field_payload, object_payload, relation_payloads
 from vingt.metadata.service import MetadataService
 from vingt.registry import Principal
 from vingt.rest.body import read_json
-from vingt.rest.params import parse_limit
+from vingt.rest.params import canonical_params, parse_limit
 
 MAX_LIMIT = 1000
-LIST_PARAMS = {"limit", "starting_after", "ending_before", "startingAfter", "endingBefore"}
+LIST_PARAMS = ("limit", "starting_after", "ending_before")
+# Twenty's camel-case spellings, and the pagination parameter of its older releases
+LIST_ALIASES = {"startingAfter": "starting_after", "endingBefore": "ending_before", "last_cursor": "starting_after"}
+KINDS = ("objects", "fields", "relations")
 
 
 def _json(payload: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
 
 
-def _page(items: list[dict[str, Any]], query: QueryParams) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    unknown = sorted(set(query.keys()) - LIST_PARAMS)
-    if unknown:
-        raise ApiError(
-            "UNKNOWN_PARAMETER",
-            f"Unknown query parameter '{unknown[0]}'. Accepted: limit, starting_after, ending_before",
-            {"parameter": unknown[0], "accepted": ["limit", "starting_after", "ending_before"]},
-        )
-    limit = parse_limit(query.get("limit", ""), MAX_LIMIT, MAX_LIMIT)
-    after = query.get("starting_after") or query.get("startingAfter")
-    before = query.get("ending_before") or query.get("endingBefore")
+def _page(items: list[dict[str, Any]], query_string: bytes) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    values = canonical_params(query_string, LIST_PARAMS, LIST_ALIASES)
+    limit = parse_limit(values.get("limit", ""), MAX_LIMIT, MAX_LIMIT)
+    after = values.get("starting_after")
+    before = values.get("ending_before")
     if after and before:
         raise ApiError(
             "INVALID_PARAMETER",
@@ -84,10 +80,13 @@ def _canonical_cursor(cursor: str | None) -> str | None:
 
 async def handle(request: Request, principal: Principal, path: str) -> Response:
     segments = [s for s in path.split("/") if s]
-    if not segments or segments[0] not in ("objects", "fields") or len(segments) > 2:
+    if not segments:
+        return _index(request)
+    if segments[0] not in KINDS or len(segments) > 2:
         raise ApiError(
             "ROUTE_NOT_FOUND",
-            f"Cannot {request.method} /rest/metadata/{path}. Metadata routes: /rest/metadata/objects, /rest/metadata/fields",
+            f"Cannot {request.method} /rest/metadata/{path}. Metadata routes: "
+            + ", ".join(f"/rest/metadata/{k}" for k in (*KINDS, "webhooks")),
             {"path": f"/rest/metadata/{path}"},
         )
     kind = segments[0]
@@ -97,6 +96,8 @@ async def handle(request: Request, principal: Principal, path: str) -> Response:
             item_id = str(uuid.UUID(item_id))
         except ValueError:
             raise ApiError("INVALID_UUID", f"'{item_id}' is not a valid UUID", {"value": item_id}) from None
+    if kind == "relations":
+        return _relations(request, principal, item_id)
     app = request.app
     service = MetadataService(app.state.db, app.state.dialect, principal.workspace_id,
                               (principal.key_id, principal.key_name), principal.access)
@@ -110,11 +111,9 @@ async def handle(request: Request, principal: Principal, path: str) -> Response:
             if kind == "objects"
             else [field_payload(catalog, f) for o in catalog.objects for f in o.fields]
         )
-        page, info = _page(items, request.query_params)
+        page, info = _page(items, request.scope["query_string"])
         return _json({"data": {kind: page}, "pageInfo": info, "totalCount": len(items)})
-    if request.query_params:
-        name = next(iter(request.query_params.keys()))
-        raise ApiError("UNKNOWN_PARAMETER", f"Unknown query parameter '{name}'", {"parameter": name, "accepted": []})
+    _no_params(request)
     if item_id is None and method == "POST":
         body = await read_json(request, app.state.settings.max_body_bytes)
         created = await (service.create_object(body) if kind == "objects" else service.create_field(body))
@@ -144,6 +143,57 @@ async def handle(request: Request, principal: Principal, path: str) -> Response:
         {"method": request.method, "allowed": allowed.split(", ")},
         headers={"Allow": allowed},
     )
+
+
+# GET /rest/metadata: what is under it (the metadata document's server URL answers something)
+INDEX = {
+    "routes": [
+        {"name": "objects", "path": "/rest/metadata/objects", "methods": ["GET", "POST", "PATCH", "PUT", "DELETE"]},
+        {"name": "fields", "path": "/rest/metadata/fields", "methods": ["GET", "POST", "PATCH", "PUT", "DELETE"]},
+        {"name": "relations", "path": "/rest/metadata/relations", "methods": ["GET"]},
+        {"name": "webhooks", "path": "/rest/metadata/webhooks", "methods": ["GET", "POST", "PATCH", "PUT", "DELETE"]},
+    ],
+    "openApi": "/rest/open-api/metadata",
+    "graphql": "/metadata",
+}
+INDEX_BODY = orjson.dumps(INDEX)
+
+
+def _get_only(request: Request) -> None:
+    if request.method != "GET":
+        raise ApiError(
+            "METHOD_NOT_ALLOWED",
+            f"Cannot {request.method} {request.url.path}",
+            {"method": request.method, "allowed": ["GET"]},
+            headers={"Allow": "GET"},
+        )
+
+
+def _no_params(request: Request) -> None:
+    if request.query_params:
+        name = next(iter(request.query_params.keys()))
+        raise ApiError("UNKNOWN_PARAMETER", f"Unknown query parameter '{name}'", {"parameter": name, "accepted": []})
+
+
+def _index(request: Request) -> Response:
+    _get_only(request)
+    _no_params(request)
+    return Response(INDEX_BODY, media_type="application/json")
+
+
+def _relations(request: Request, principal: Principal, item_id: str | None) -> Response:
+    """``/rest/metadata/relations``, as Twenty's releases before 1.0 served their relation
+    metadata (``{"data": {"relations": [...]}}``): read only, one relation per pair of fields."""
+    _get_only(request)
+    items = relation_payloads(principal.catalog)
+    if item_id is None:
+        page, info = _page(items, request.scope["query_string"])
+        return _json({"data": {"relations": page}, "pageInfo": info, "totalCount": len(items)})
+    _no_params(request)
+    for item in items:
+        if item["id"] == item_id:
+            return _json({"data": {"relation": item}})
+    raise ApiError("RELATION_METADATA_NOT_FOUND", f"Relation {item_id} not found", {"id": item_id})
 
 
 async def _fresh(request: Request, principal: Principal) -> Catalog:

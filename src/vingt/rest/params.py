@@ -1,8 +1,9 @@
 """Query parameters of the record routes: names, spellings, and their parsing.
 
 Both Twenty spellings are accepted (``starting_after`` / ``startingAfter``, and the older
-``last_cursor``); an unknown
-or repeated parameter is an error naming the accepted ones (DECISIONS.md §3).
+``last_cursor``); an unknown parameter is an error naming the accepted ones (DECISIONS.md §3), a
+repeated one (under one spelling or two: ``last_cursor`` with ``starting_after``) an error naming
+what was given twice.
 """
 
 from __future__ import annotations
@@ -41,23 +42,7 @@ class Params:
 
 
 def parse_params(query_string: bytes, accepted: tuple[str, ...], *, default_limit: int, max_limit: int) -> Params:
-    values: dict[str, str] = {}
-    items = QueryParams(query_string).multi_items() if query_string else ()
-    for raw_name, value in items:
-        name = ALIASES.get(raw_name, raw_name)
-        if name not in accepted:
-            raise ApiError(
-                "UNKNOWN_PARAMETER",
-                f"Unknown query parameter '{raw_name}'. Accepted: {', '.join(accepted) or 'none'}",
-                {"parameter": raw_name, "accepted": list(accepted)},
-            )
-        if name in values:
-            raise ApiError(
-                "INVALID_PARAMETER",
-                f"Query parameter '{raw_name}' is given more than once",
-                {"parameter": raw_name},
-            )
-        values[name] = value
+    values = canonical_params(query_string, accepted, ALIASES)
     p = Params()
     if "filter" in values and values["filter"] != "":
         p.filter = parse_filter(values["filter"])
@@ -89,6 +74,42 @@ def parse_params(query_string: bytes, accepted: tuple[str, ...], *, default_limi
     if "soft_delete" in values:
         p.soft_delete = _bool("soft_delete", values["soft_delete"])
     return p
+
+
+def _repeated(first: str, again: str) -> ApiError:
+    """A parameter given twice, under one spelling or two (``last_cursor`` and ``starting_after``)."""
+    if first == again:
+        return ApiError(
+            "INVALID_PARAMETER", f"Query parameter '{again}' is given more than once", {"parameter": again}
+        )
+    canonical = ALIASES.get(again, again)
+    return ApiError(
+        "INVALID_PARAMETER",
+        f"Query parameters '{first}' and '{again}' are two names of '{canonical}': give one",
+        {"parameter": canonical, "parameters": [first, again]},
+    )
+
+
+def canonical_params(
+    query_string: bytes, accepted: tuple[str, ...], aliases: dict[str, str]
+) -> dict[str, str]:
+    """The query string as canonical name → value: each name spelled as ``accepted`` or by one of
+    ``aliases``; an unknown name, or one given twice (under any of its spellings), is a 400."""
+    values: dict[str, str] = {}
+    spelled: dict[str, str] = {}  # canonical name → the spelling the request used
+    for raw_name, value in QueryParams(query_string).multi_items() if query_string else ():
+        name = aliases.get(raw_name, raw_name)
+        if name not in accepted:
+            raise ApiError(
+                "UNKNOWN_PARAMETER",
+                f"Unknown query parameter '{raw_name}'. Accepted: {', '.join(accepted) or 'none'}",
+                {"parameter": raw_name, "accepted": list(accepted)},
+            )
+        if name in values:
+            raise _repeated(spelled[name], raw_name)
+        values[name] = value
+        spelled[name] = raw_name
+    return values
 
 
 def parse_limit(raw: str, default: int, maximum: int) -> int:
