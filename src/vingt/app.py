@@ -20,6 +20,7 @@ from vingt.db.database import Contended, DataError, StaleSchema, open_database
 from vingt.db.url import parse_database_url
 from vingt.errors import ApiError
 from vingt.graphql_api import metadata as metadata_graphql
+from vingt.home import home
 from vingt.openapi.routes import routes as openapi_routes
 from vingt.ratelimit import RateLimiter, spend_rate, with_rate_headers
 from vingt.readiness import readyz
@@ -182,6 +183,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         middleware=[Middleware(requestlog.RequestLog)],
         routes=[
+            Route("/", home, methods=["GET"]),
             Route("/healthz", health, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metadata", metadata_graphql.endpoint, methods=["GET", "POST"]),

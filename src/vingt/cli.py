@@ -54,7 +54,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             workspace_id, key = await create_workspace(db, "Default")
             print(f"Created workspace 'Default' ({workspace_id}).")
             print("API key (shown once, keep it):")
-            print(key.token, flush=True)
+            print(key.token)
+            print(f"Another key: ./vingt apikey create --workspace {workspace_id}", flush=True)
 
     _with_db(url, bootstrap)
     if args.workers > 1 and not os.environ.get("VINGT_REDIS_URL"):
@@ -63,7 +64,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"so a workspace may send up to {args.workers} times its limit",
             file=sys.stderr, flush=True,
         )
-    print(f"Vingt listening on http://{args.host}:{args.port} (database {url})", flush=True)
+    print(f"Vingt listening on http://{args.host}:{args.port} (database {url})")
+    for line in start_lines(args.host, args.port):
+        print(line)
+    sys.stdout.flush()
     uvicorn.run(
         "vingt.app:create_app",
         factory=True,
@@ -76,6 +80,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
         access_log=False,
     )
     return 0
+
+
+def start_lines(host: str, port: int) -> list[str]:
+    """Where to go once the server is up (printed on every start)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    base = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+    return [
+        f"  home page      {base}/",
+        f"  API reference  {base}/rest/docs",
+        f"  GraphQL        {base}/metadata (metadata API; POST a query with the key)",
+        "  keys           ./vingt workspace list, ./vingt apikey list --workspace ID, ./vingt apikey create --workspace ID",
+    ]
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
