@@ -126,7 +126,7 @@ PAGE = """<!doctype html>
     .version {{ color: #666; margin-top: 0; }}
     .ok {{ color: #177a2c; }} .bad {{ color: #b3261e; }}
     pre, code {{ background: #f3f3f3; border-radius: 3px; padding: 0 .2em; }}
-    pre {{ padding: .5em; overflow-x: auto; }}
+    pre {{ padding: .5em; white-space: pre-wrap; word-break: break-all; }}
     table {{ border-collapse: collapse; }} td, th {{ padding: .1em .8em .1em 0; text-align: left; }}
   </style>
 </head>
