@@ -21,6 +21,7 @@ from vingt.db.database import Contended, DataError, StaleSchema, open_database
 from vingt.db.url import parse_database_url
 from vingt.errors import ApiError, url_too_long
 from vingt.graphql_api import metadata as metadata_graphql
+from vingt.home import home
 from vingt.openapi.routes import routes as openapi_routes
 from vingt.ratelimit import RateLimiter, spend_rate, with_rate_headers
 from vingt.readiness import readyz
@@ -237,6 +238,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Middleware(RequestBounds, settings.max_url_bytes, settings.max_query_parameters),
         ],
         routes=[
+            Route("/", home, methods=["GET"]),
             Route("/healthz", health, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),

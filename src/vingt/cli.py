@@ -104,7 +104,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             workspace_id, key = await create_workspace(db, "Default")
             print(f"Created workspace 'Default' ({workspace_id}).")
             print("API key (shown once, keep it):")
-            print(key.token, flush=True)
+            print(key.token)
+            print(f"Another key: ./vingt apikey create --workspace {workspace_id}", flush=True)
 
     _with_db(url, bootstrap)
     workers = settings.workers
@@ -119,7 +120,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     made = None
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         made = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="vingt-metrics-")
-    print(f"Vingt listening on http://{settings.host}:{settings.port} (database {mask_url(url)})", flush=True)
+    print(f"Vingt listening on http://{settings.host}:{settings.port} (database {mask_url(url)})")
+    for line in start_lines(settings.host, settings.port):
+        print(line)
+    sys.stdout.flush()
     try:
         uvicorn.run(
             "vingt.app:create_app",
@@ -139,6 +143,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if made is not None:
             shutil.rmtree(made, ignore_errors=True)
     return 0
+
+
+def start_lines(host: str, port: int) -> list[str]:
+    """Where to go once the server is up (printed on every start)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    base = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+    return [
+        f"  home page      {base}/",
+        f"  API reference  {base}/rest/docs",
+        f"  GraphQL        {base}/metadata (metadata API; POST a query with the key)",
+        "  keys           ./vingt workspace list, ./vingt apikey list --workspace ID, ./vingt apikey create --workspace ID",
+    ]
 
 
 def cmd_worker(args: argparse.Namespace) -> int:

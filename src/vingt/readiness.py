@@ -11,6 +11,7 @@ from functools import cache
 import orjson
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -29,8 +30,9 @@ def head_revision() -> str:
     return head
 
 
-async def readyz(request: Request) -> Response:
-    db = request.app.state.db
+async def readiness(app: Starlette) -> tuple[bool, dict[str, str]]:
+    """Whether the process is ready, and each check's result ("ok" or what is wrong)."""
+    db = app.state.db
     checks: dict[str, str] = {}
     try:
         current = await asyncio.wait_for(migration_revision(db), CHECK_SECONDS)
@@ -41,13 +43,17 @@ async def readyz(request: Request) -> Response:
         checks["database"] = f"no answer within {CHECK_SECONDS:g} s"
     except Exception as exc:  # noqa: BLE001 - any failure means not ready, with its reason
         checks["database"] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".strip()
-    limiter = request.app.state.limiter
+    limiter = app.state.limiter
     if limiter.redis_url:
         try:
             problem = await asyncio.wait_for(limiter.check(), CHECK_SECONDS)
         except TimeoutError:
             problem = f"no answer within {CHECK_SECONDS:g} s"
         checks["redis"] = "ok" if problem is None else f"{problem} (rate limits are off until it answers)"
-    ready = all(v == "ok" for v in checks.values()) and "migrations" in checks
+    return all(v == "ok" for v in checks.values()) and "migrations" in checks, checks
+
+
+async def readyz(request: Request) -> Response:
+    ready, checks = await readiness(request.app)
     body = {"status": "ready" if ready else "unavailable", "checks": checks}
     return Response(orjson.dumps(body), status_code=200 if ready else 503, media_type="application/json")

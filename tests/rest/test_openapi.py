@@ -8,6 +8,7 @@ and then served from the catalog's cache.
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 import uuid
 from typing import Any
@@ -17,6 +18,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from openapi_spec_validator import validate
 from starlette.testclient import TestClient
 
+import vingt
 from conftest import Api, Workspace, assert_error, make_workspace
 from vingt.engine.duplicates import criteria as duplicate_criteria
 from vingt.metadata.model import Catalog
@@ -164,9 +166,13 @@ def test_skeleton_without_token(app_client: TestClient, path: str) -> None:
     doc = r.json()
     validate(doc)
     assert doc["openapi"] == "3.1.1"
-    assert doc["info"]["title"] == "Twenty Api"
-    assert doc["info"]["version"] == "v0.1"
-    assert doc["info"]["license"]["name"] == "AGPL-3.0"
+    # Vingt's title, version and links, not Twenty's
+    assert doc["info"]["title"] == "Vingt"
+    assert doc["info"]["version"] == vingt.__version__ == importlib.metadata.version("vingt")
+    assert doc["info"]["license"] == {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"}
+    assert doc["info"]["contact"] == {"name": "This Vingt server", "url": "http://testserver/"}
+    assert "termsOfService" not in doc["info"]
+    assert doc["externalDocs"]["url"] == "http://testserver/"
     assert doc["servers"] == [{"url": "http://testserver/rest/", "description": "This server"}]
     assert doc["components"]["securitySchemes"] == {
         "bearerAuth": {
@@ -595,11 +601,35 @@ def test_docs_page_and_assets(app_client: TestClient) -> None:
     assert slash.status_code in (307, 308) and slash.headers["location"].endswith("/rest/docs")
 
 
+def test_reference_shows_the_standard_objects_before_a_key(app_client: TestClient, core: dict[str, Any]) -> None:
+    """Without a key the page loads /rest/docs/standard/core: a workspace of the standard
+    objects, built without one; with a key, the workspace's own document (as before)."""
+    page = app_client.get("/rest/docs").text
+    assert "docs/standard/$2$3" in page  # the page's rewrite of open-api/(core|metadata)
+    standard = app_client.get("/rest/docs/standard/core")
+    assert standard.status_code == 200 and standard.headers["content-type"].startswith("application/json")
+    doc = standard.json()
+    validate(doc)
+    assert doc["info"]["title"] == "Vingt"
+    assert doc["servers"] == [{"url": "http://testserver/rest/", "description": "This server"}]
+    # the same paths and schemas as a fresh workspace's document
+    assert doc["paths"].keys() == core["paths"].keys()
+    assert doc["components"]["schemas"].keys() == core["components"]["schemas"].keys()
+    assert {"/people", "/companies/{id}", "/opportunities"} <= doc["paths"].keys()
+    etag = standard.headers["etag"]
+    assert app_client.get("/rest/docs/standard/core", headers={"If-None-Match": etag}).status_code == 304
+    metadata = app_client.get("/rest/docs/standard/metadata").json()
+    validate(metadata)
+    assert {"/objects", "/fields"} <= metadata["paths"].keys()
+
+
 def core_limit_description(core: dict[str, Any]) -> str:
     return str(core["components"]["parameters"]["limit"]["description"])
 
 
-@pytest.mark.parametrize("path", ["/rest/open-api/core", "/rest/open-api/metadata", "/rest/docs"])
+@pytest.mark.parametrize(
+    "path", ["/rest/open-api/core", "/rest/open-api/metadata", "/rest/docs", "/rest/docs/standard/core"]
+)
 @pytest.mark.parametrize("method", ["PUT", "POST", "PATCH", "DELETE"])
 def test_documents_and_reference_answer_other_methods_with_405(api: Api, path: str, method: str) -> None:
     r = api.request(method, path, json={})

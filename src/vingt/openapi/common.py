@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from vingt import __version__
 from vingt.errors import CODES
 
 Schema = dict[str, Any]
 
 SERVER_URL = "__VINGT_SERVER_URL__"
 OPENAPI_VERSION = "3.1.1"
-API_VERSION = "v0.1"
+TITLE = "Vingt"
 
 DESCRIPTION = """Explore and call the Vingt REST API, a Twenty-compatible CRM API.
 
@@ -74,18 +75,15 @@ def base_document(kind: str, default_limit: int, max_limit: int) -> Schema:
     text = DESCRIPTION if kind == "core" else METADATA_DESCRIPTION
     return {
         "openapi": OPENAPI_VERSION,
+        # Vingt's own title, version and links (REST.md §12 has Twenty's, which no client reads)
         "info": {
-            "title": "Twenty Api",
+            "title": TITLE,
             "description": text.replace("DEFAULT_LIMIT", str(default_limit)).replace(
                 "MAX_LIMIT", str(max_limit)
             ),
-            "termsOfService": "https://github.com/twentyhq/twenty?tab=coc-ov-file#readme",
-            "contact": {"email": "felix@twenty.com"},
-            "license": {
-                "name": "AGPL-3.0",
-                "url": "https://github.com/twentyhq/twenty?tab=License-1-ov-file#readme",
-            },
-            "version": API_VERSION,
+            "contact": {"name": "This Vingt server", "url": f"{SERVER_URL}/"},
+            "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
+            "version": __version__,
         },
         "servers": [{"url": server, "description": "This server"}],
         "components": {
@@ -99,7 +97,10 @@ def base_document(kind: str, default_limit: int, max_limit: int) -> Schema:
             }
         },
         "security": [{"bearerAuth": []}],
-        "externalDocs": {"description": "Find out more about Twenty", "url": "https://twenty.com"},
+        "externalDocs": {
+            "description": "This server's home page: its version, links and health",
+            "url": f"{SERVER_URL}/",
+        },
         "paths": {f"/open-api/{kind}": open_api_path(kind)},
     }
 

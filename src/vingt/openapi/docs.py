@@ -2,8 +2,9 @@
 
 The JS and CSS come from the ``swagger-ui-py`` package (Swagger UI's dist files, with
 OpenAPI 3.1 support) and are served by the app under ``/rest/docs/assets/``. The page asks
-for no token up front: it loads the skeleton, and **Authorize** (the bearer token) reloads
-the document with the workspace's objects; "Try it out" then calls this server.
+for no token up front: it shows the document of the standard objects
+(``/rest/docs/standard/core``), and **Authorize** (the bearer token) reloads the document
+with the workspace's own objects; "Try it out" then calls this server.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ PAGE = """<!doctype html>
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>Vingt REST API</title>
+  <title>Vingt REST API reference</title>
   <link rel="icon" type="image/png" href="docs/assets/favicon-32x32.png">
   <link rel="stylesheet" href="docs/assets/swagger-ui.css">
   <style>body { margin: 0; }</style>
@@ -101,8 +102,13 @@ PAGE = """<!doctype html>
     filter: true,
     validatorUrl: null,
     requestInterceptor: function (request) {
-      if (token && DOCUMENT.test(request.url)) {
-        request.headers.Authorization = "Bearer " + token;
+      if (DOCUMENT.test(request.url)) {
+        if (token) {
+          request.headers.Authorization = "Bearer " + token;
+        } else {
+          // before a key is entered: the standard objects' document (the skeleton has none)
+          request.url = request.url.replace(DOCUMENT, "$1docs/standard/$2$3");
+        }
       }
       return request;
     }

@@ -4,7 +4,9 @@ Without a valid token (``Authorization`` header or ``?token=``) the documents ar
 skeleton of REST.md §12, never an error. With one, the core document is generated from
 the caller's catalog the first time and cached on that catalog snapshot
 (``catalog.derived``), so it lives exactly as long as the workspace's metadata version.
-Cached documents are JSON bytes with a placeholder for the server URL, filled in per
+``GET /rest/docs/standard/core`` (and ``…/metadata``) are the documents of a workspace with
+only the standard objects, built without one: what the reference page shows before a key is
+entered. Cached documents are JSON bytes with a placeholder for the server URL, filled in per
 request from the request's base URL.
 """
 
@@ -20,11 +22,15 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from vingt.errors import ApiError
+from vingt.metadata.blueprint import materialize
+from vingt.metadata.model import Catalog
+from vingt.metadata.standard import STANDARD_OBJECTS
 from vingt.openapi import docs
 from vingt.openapi.common import SERVER_URL, base_document
 from vingt.openapi.core import core_document
 from vingt.openapi.metadata import METADATA_LIMIT, metadata_document
 from vingt.registry import Principal
+from vingt.workspaces import now_iso
 
 PLACEHOLDER = SERVER_URL.encode()
 
@@ -76,10 +82,7 @@ def document(request: Request, kind: str, principal: Principal | None) -> Cached
             hit = _process_cache[key] = _cached(orjson.dumps(base_document(kind, *limits)))
         return hit
     if kind == "metadata":
-        hit = _process_cache.get(("metadata",))
-        if hit is None:
-            hit = _process_cache[("metadata",)] = _cached(orjson.dumps(metadata_document()))
-        return hit
+        return _metadata()
     catalog = principal.catalog
     cache_key = ("openapi", "core", default_limit, max_limit)
     cached = catalog.derived.get(cache_key)
@@ -96,7 +99,32 @@ def server_url(request: Request) -> str:
 
 async def serve_document(request: Request, kind: str) -> Response:
     principal = await _principal(request)
-    cached = document(request, kind, principal)
+    return _answer(request, document(request, kind, principal))
+
+
+def standard_document(request: Request, kind: str) -> Cached:
+    """The document of a workspace that has only the standard objects (``metadata``: the metadata
+    document, the same for every workspace): what the reference page shows before a key is
+    entered. Built from the standard objects' definitions, without a workspace."""
+    if kind == "metadata":
+        return _metadata()
+    default_limit, max_limit = _limits(request)
+    key = ("standard", kind, str(default_limit), str(max_limit))
+    hit = _process_cache.get(key)
+    if hit is None:
+        catalog = Catalog("standard", "standard", 0, materialize(STANDARD_OBJECTS, now_iso()))
+        hit = _process_cache[key] = _cached(orjson.dumps(core_document(catalog, default_limit, max_limit)))
+    return hit
+
+
+def _metadata() -> Cached:
+    hit = _process_cache.get(("metadata",))
+    if hit is None:
+        hit = _process_cache[("metadata",)] = _cached(orjson.dumps(metadata_document()))
+    return hit
+
+
+def _answer(request: Request, cached: Cached) -> Response:
     base = server_url(request)
     etag = '"' + hashlib.sha256(f"{cached.digest}|{base}".encode()).hexdigest()[:32] + '"'
     headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Authorization"}
@@ -104,6 +132,14 @@ async def serve_document(request: Request, kind: str) -> Response:
         return Response(status_code=304, headers=headers)
     body = cached.body.replace(PLACEHOLDER, orjson.dumps(base)[1:-1])
     return Response(body, media_type="application/json", headers=headers)
+
+
+async def standard_core(request: Request) -> Response:
+    return _answer(request, standard_document(request, "core"))
+
+
+async def standard_metadata(request: Request) -> Response:
+    return _answer(request, standard_document(request, "metadata"))
 
 
 async def open_api_core(request: Request) -> Response:
@@ -132,6 +168,8 @@ def routes() -> list[BaseRoute]:
         Route("/open-api/metadata", open_api_metadata, methods=["GET"]),
         Route("/rest/docs", docs_page, methods=["GET"]),
         Route("/rest/docs/", docs_slash, methods=["GET"]),
+        Route("/rest/docs/standard/core", standard_core, methods=["GET"]),
+        Route("/rest/docs/standard/metadata", standard_metadata, methods=["GET"]),
     ]
     assets = docs.assets_directory()
     if assets is not None:
