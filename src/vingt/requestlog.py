@@ -96,6 +96,18 @@ class RequestLog:
         status = 500
 
         started_response = False
+        counted = False
+
+        def count() -> float:
+            # counted under the template of the route that served it; a path no route serves
+            # under one name, so that what clients send cannot multiply the series
+            nonlocal counted
+            seconds = time.perf_counter() - started
+            if not counted:
+                counted = True
+                route = route_template(scope["path"]) if scope.get("route") is not None else metrics.UNMATCHED
+                metrics.observe_request(route, scope["method"], status, seconds)
+            return seconds
 
         async def send_with_id(message: Message) -> None:
             nonlocal status, started_response
@@ -103,6 +115,8 @@ class RequestLog:
                 status = message["status"]
                 started_response = True
                 MutableHeaders(scope=message).append("X-Request-Id", request_id)
+            elif not message.get("more_body", False):
+                count()  # before the client can have the whole answer (and scrape the metrics)
             await send(message)
 
         try:
@@ -120,12 +134,8 @@ class RequestLog:
                               "Send it again.")
         finally:
             REQUEST_ID.reset(token)
-            seconds = time.perf_counter() - started
+            seconds = count()
             route = route_template(scope["path"])
-            # counted under the template of the route that served it; a path no route serves
-            # under one name, so that what clients send cannot multiply the series
-            metrics.observe_request(route if scope.get("route") is not None else metrics.UNMATCHED,
-                                    scope["method"], status, seconds)
             if log.isEnabledFor(logging.INFO):
                 state: dict[str, Any] = scope.get("state") or {}
                 log.info("request", extra={"request": {

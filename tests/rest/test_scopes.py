@@ -21,7 +21,7 @@ from vingt.db.statements import fetch
 from vingt.db.url import parse_database_url
 from vingt.settings import Settings
 from vingt.sql.dialect import dialect_for
-from vingt.webhooks.dispatcher import Dispatcher
+from vingt.webhooks.dispatcher import FAN_OUT_BATCH, Dispatcher
 from vingt.workspaces import create_api_key
 
 
@@ -53,7 +53,8 @@ def _fan_out(database_url: str) -> None:
     async def run(db: Database) -> None:
         dispatcher = Dispatcher(db, dialect_for(db.kind), Settings(database_url=database_url))
         try:
-            await dispatcher.fan_out()
+            while await dispatcher.fan_out() == FAN_OUT_BATCH:  # the session's database holds other tests' events
+                pass
         finally:
             await dispatcher.sender.close()
 
