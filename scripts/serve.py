@@ -1,4 +1,5 @@
-"""Start Vingt on SQLite (./vingt.db): creates a demo workspace and prints its API key."""
+"""Start Vingt on SQLite (./vingt.db): the first start creates a workspace filled with demo data
+and prints its API key."""
 
 from __future__ import annotations
 

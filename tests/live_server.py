@@ -39,11 +39,12 @@ def _free_port() -> int:
 
 class Server:
     """``vingt serve`` as a subprocess; its output goes to ``log``. ``key`` is the API key it
-    printed when it created the first workspace of an empty database (else None)."""
+    printed when it created the first workspace of an empty database (else None); that
+    workspace is left empty unless ``demo`` (then it gets the demo data)."""
 
     def __init__(
         self, url: str, log: Path, workers: int = 1, cwd: Path | None = None, env: dict[str, str] | None = None,
-        port: int | None = None,
+        port: int | None = None, demo: bool = False,
     ):
         self.port = port or _free_port()
         self.base = f"http://{HOST}:{self.port}"
@@ -53,7 +54,8 @@ class Server:
         env.pop("VINGT_SECRET", None)
         self.log = log.open("a")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "vingt", "serve", "--host", HOST, "--port", str(self.port), "--database", url, "--workers", str(workers)],
+            [sys.executable, "-m", "vingt", "serve", "--host", HOST, "--port", str(self.port), "--database", url, "--workers", str(workers),
+             *([] if demo else ["--no-demo"])],
             stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=cwd,
         )
         self.key: str | None = None

@@ -1,5 +1,5 @@
-"""The ``vingt`` command: serve, worker, settings, workspace create / list, apikey create / list / revoke,
-import and export.
+"""The ``vingt`` command: serve, worker, settings, seed, workspace create / list, apikey create / list /
+revoke, import and export.
 
 Commands that print records print one JSON object per line; tokens are printed once, when a
 key is created, and never again (they are not stored). The flags that set settings
@@ -106,6 +106,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print("API key (shown once, keep it):")
             print(key.token)
             print(f"Another key: ./vingt apikey create --workspace {workspace_id}", flush=True)
+            if not args.no_demo:
+                from vingt.demo import seed, summary
+
+                result = await seed(db, workspace_id)
+                print(f"Added demo data to 'Default': {summary(result.counts)} (vingt serve --no-demo skips it).",
+                      flush=True)
 
     _with_db(url, bootstrap)
     workers = settings.workers
@@ -180,6 +186,41 @@ def cmd_worker(args: argparse.Namespace) -> int:
         await dispatcher.stop()
 
     _with_db(url, run)
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    """Fill a workspace with the demo data (``vingt.demo``), a progress bar on stderr when it is a
+    terminal, one summary line on stdout."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from vingt.demo import seed, summary
+
+    console = Console(stderr=True)
+    bar = Progress(TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   console=console, disable=not console.is_terminal)
+    task = bar.add_task("demo data", total=None)
+
+    def total(counts: dict[str, int]) -> None:
+        bar.update(task, total=sum(counts.values()))
+
+    def progress(plural: str, n: int) -> None:
+        bar.update(task, advance=n, description=plural)
+
+    async def run(db: Database) -> Any:
+        with bar:
+            return await seed(db, args.workspace, args.size, progress=progress, total=total)
+
+    try:
+        result = _with_db(_database_url(args), run)
+    except LookupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if result.already:
+        print(f"Workspace {args.workspace} already holds the demo data: nothing added.")
+    else:
+        print(f"Added demo data to workspace {args.workspace}: {summary(result.counts)}.")
     return 0
 
 
@@ -397,6 +438,8 @@ def parser() -> argparse.ArgumentParser:
     database = [BY_NAME["database_url"]]
     serve = sub.add_parser("serve", help="run the HTTP server (settings: docs/settings.md)")
     _add_flags(serve, SERVE_FLAGS)
+    serve.add_argument("--no-demo", dest="no_demo", action="store_true",
+                       help="do not fill the Default workspace with demo data when it is created")
     serve.set_defaults(fn=cmd_serve)
 
     worker = sub.add_parser("worker", help="deliver webhooks from the event outbox, without serving HTTP")
@@ -410,6 +453,12 @@ def parser() -> argparse.ArgumentParser:
     shape.add_argument("--markdown", action="store_true", help="the settings table as docs/settings.md")
     _add_flags(st, SERVE_FLAGS)
     st.set_defaults(fn=cmd_settings)
+    seed = sub.add_parser("seed", help="fill a workspace with demo data (companies, people, opportunities, …)")
+    seed.add_argument("--workspace", required=True)
+    seed.add_argument("--size", choices=("small", "medium", "large"), default="small",
+                      help="small: 60 people (default), medium: 10,000, large: 100,000")
+    _add_flags(seed, database)
+    seed.set_defaults(fn=cmd_seed)
 
     ws = sub.add_parser("workspace", help="manage workspaces").add_subparsers(dest="action", required=True)
     create = ws.add_parser("create", help="create a workspace with its standard objects and an API key")

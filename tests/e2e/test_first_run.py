@@ -97,9 +97,14 @@ def test_readme_serve_command_on_a_fresh_clone(tmp_path: Path) -> None:
         lines = first.stdout.splitlines()
         key = lines[lines.index("API key (shown once, keep it):") + 1].strip()
         with httpx.Client(base_url=first.base, headers={"Authorization": f"Bearer {key}"}, timeout=30) as c:
-            people = c.get("/rest/people")
+            people = c.get("/rest/people", params={"limit": 100, "depth": 1})
             assert people.status_code == 200, people.text
-            assert people.json()["data"] == {"people": []}
+            # the demo data is there: people at their companies, opportunities across the stages
+            demo = people.json()["data"]["people"]
+            assert len(demo) == 60 and all(p["company"] for p in demo)
+            deals = c.get("/rest/opportunities", params={"limit": 100}).json()["data"]["opportunities"]
+            assert len({d["stage"] for d in deals}) >= 3
+        assert "Added demo data to 'Default'" in first.stdout
         urls = re.findall(r"https?://\S+", first.stdout)
         assert {f"{first.base}/", f"{first.base}/rest/docs", f"{first.base}/metadata"} <= set(urls), first.stdout
         for url in urls:

@@ -23,8 +23,8 @@ VINGT = [sys.executable, "-m", "vingt"]
 class Server(live_server.Server):
     """``vingt serve`` in ``cwd``; ``output`` is what it printed so far."""
 
-    def __init__(self, url: str, cwd: Path, workers: int = 1):
-        super().__init__(url, cwd / f"serve-{uuid.uuid4().hex[:8]}.log", workers=workers, cwd=cwd)
+    def __init__(self, url: str, cwd: Path, workers: int = 1, demo: bool = False):
+        super().__init__(url, cwd / f"serve-{uuid.uuid4().hex[:8]}.log", workers=workers, cwd=cwd, demo=demo)
 
     @property
     def output(self) -> list[str]:
@@ -71,6 +71,28 @@ def test_serve_prints_a_key_that_reads_people(fresh_url: str, tmp_path: Path) ->
         assert "./vingt apikey create --workspace" in printed
     finally:
         server.stop()
+
+
+def test_first_start_fills_the_default_workspace_with_demo_data(fresh_url: str, tmp_path: Path) -> None:
+    first = Server(fresh_url, tmp_path, demo=True)
+    try:
+        assert first.key, "".join(first.output)
+        assert ("Added demo data to 'Default': 20 companies, 60 people, 30 opportunities, 30 notes, 30 tasks, "
+                "30 activities (vingt serve --no-demo skips it).\n") in first.output
+        with first.client(first.key) as c:
+            assert c.get("/rest/people").json()["totalCount"] == 60
+            assert c.get("/rest/opportunities").json()["totalCount"] == 30
+            timeline = c.get("/rest/timelineActivities", params={"filter": "name[eq]:linked-note.created"})
+            assert timeline.json()["totalCount"] > 30
+    finally:
+        first.stop()
+    second = Server(fresh_url, tmp_path, demo=True)  # the workspace exists: no demo data added again
+    try:
+        assert not any("demo data" in line for line in second.output), "".join(second.output)
+        with second.client(first.key) as c:
+            assert c.get("/rest/people").json()["totalCount"] == 60
+    finally:
+        second.stop()
 
 
 def test_keys_survive_restart_and_no_second_default_workspace(fresh_url: str, tmp_path: Path) -> None:
