@@ -101,7 +101,7 @@ def test_readme_serve_command_on_a_fresh_clone(tmp_path: Path) -> None:
             assert people.status_code == 200, people.text
             # the demo data is there: people at their companies, opportunities across the stages
             demo = people.json()["data"]["people"]
-            assert len(demo) == 60 and all(p["company"] for p in demo)
+            assert len(demo) == 60 and sum(1 for p in demo if p["company"]) >= 30
             deals = c.get("/rest/opportunities", params={"limit": 100}).json()["data"]["opportunities"]
             assert len({d["stage"] for d in deals}) >= 3
         assert "Added demo data to 'Default'" in first.stdout
