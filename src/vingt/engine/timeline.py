@@ -103,14 +103,20 @@ async def record(
         return
     entries: list[dict[str, Any]] = []
     own = target_column(catalog, obj.name_singular)
-    parsed = []
+    # the records are read only where the entry needs them: not for an object's own "created"
+    linked = obj.name_singular in JUNCTIONS or obj.name_singular in LINKED
+    parsed: list[tuple[Any, Any, dict[str, Any], dict[str, Any], list[Any]]] = []
     for ev in events:
-        if ev[_ACTION] not in ACTIONS:
+        action = ev[_ACTION]
+        if action not in ACTIONS:
+            continue
+        if action == "created" and not linked:
+            parsed.append((ev[_RECORD], action, {}, {}, []))
             continue
         before = orjson.loads(ev[_BEFORE]) if ev[_BEFORE] is not None else {}
         after = orjson.loads(ev[_AFTER]) if ev[_AFTER] is not None else {}
         fields = orjson.loads(ev[_FIELDS]) if ev[_FIELDS] is not None else []
-        parsed.append((ev[_RECORD], ev[_ACTION], before, after, fields))
+        parsed.append((ev[_RECORD], action, before, after, fields))
     if own is not None:
         for record_id, action, before, after, fields in parsed:
             props = {} if action == "created" else diff(before, after, fields)

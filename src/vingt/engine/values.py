@@ -147,7 +147,7 @@ def _coerce_relation(field: FieldMeta, value: Any, out: RecordInput) -> None:
 
 def _coerce_composite(field: FieldMeta, value: Any, out: RecordInput, creating: bool) -> None:
     name = field.name
-    subs = {s.name: s for s in field.subfields}
+    subs = _subfields(field)
     if value is None:
         for s in field.subfields:
             if s.writable:
@@ -172,6 +172,19 @@ def _coerce_composite(field: FieldMeta, value: Any, out: RecordInput, creating: 
             v = coerce_value(field, sub.storage, sub_value, path=path)
         out.columns[sub_column(name, key)] = v
     _normalize_composite(field, out)
+
+
+def _subfields(field: FieldMeta) -> dict[str, Any]:
+    """Sub-field name → sub-field of a composite field, made once per field."""
+    found = _SUBFIELDS.get(id(field))
+    if found is None or found[0] is not field:
+        found = _SUBFIELDS[id(field)] = (field, {s.name: s for s in field.subfields})
+        if len(_SUBFIELDS) > 10_000:
+            _SUBFIELDS.clear()
+    return found[1]
+
+
+_SUBFIELDS: dict[int, tuple[FieldMeta, dict[str, Any]]] = {}
 
 
 def _coerce_json_sub(field: FieldMeta, key: str, value: Any, path: str) -> Any:
