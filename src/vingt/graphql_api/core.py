@@ -127,7 +127,10 @@ async def _answer(request: Request) -> Response:
     try:
         principal = await registry.authenticate(authorization)
     except ApiError as exc:
-        return _errors(api_error(exc))
+        # a missing, invalid, expired or revoked key: UNAUTHENTICATED (DECISIONS.md §4)
+        error = api_error(exc)
+        error["extensions"]["code"] = "UNAUTHENTICATED"
+        return _errors(error)
     body = await _body(request)
     if isinstance(body, Response):
         return body
