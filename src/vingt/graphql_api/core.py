@@ -233,7 +233,10 @@ async def _once(request: Request, principal: Principal, body: dict[str, Any]) ->
             raise _RolledBack(_json(payload))
         return _json(payload)
 
-    response = await idempotency.guarded(request, principal, call)
+    try:
+        response = await idempotency.guarded(request, principal, call)
+    except ApiError as exc:  # the key was used with another request, or is still in flight
+        return _errors(api_error(exc), headers=exc.headers)
     request.app.state.dispatcher.wake()
     return response
 
