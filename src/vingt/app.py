@@ -20,6 +20,7 @@ from vingt.db.changes import ChangeFeed
 from vingt.db.database import Contended, DataError, StaleSchema, open_database
 from vingt.db.url import parse_database_url
 from vingt.errors import ApiError, url_too_long
+from vingt.graphql_api import core as core_graphql
 from vingt.graphql_api import metadata as metadata_graphql
 from vingt.home import home
 from vingt.openapi.routes import routes as openapi_routes
@@ -243,6 +244,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             Route("/metadata", metadata_graphql.endpoint, methods=["GET", "POST"]),
+            Route("/graphql", core_graphql.endpoint, methods=["GET", "POST"]),
             *openapi_routes(),
             Route("/rest/{path:path}", rest_endpoint, methods=METHODS),
         ],

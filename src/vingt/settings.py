@@ -114,6 +114,13 @@ class Settings:
     mutation_maximum_affected_records: int = setting(
         100, "most records one update, delete, destroy or restore by filter may touch; more is a 400 and "
         "nothing is written", minimum=1)
+    graphql_max_page_size: int = setting(
+        1000, "largest `first` / `last` of a GraphQL connection; larger values are clamped (200 when absent)",
+        minimum=1)
+    graphql_max_fields: int = setting(
+        2000, "most field selections one GraphQL document may make, fragments counted where spread", minimum=1)
+    graphql_max_document_bytes: int = setting(
+        100_000, "largest GraphQL document (the query text), in bytes", minimum=1)
     statement_cache_size: int = setting(
         512, "compiled SQL statements kept per workspace catalog, least recently used dropped first", minimum=0)
     selection_cache_size: int = setting(

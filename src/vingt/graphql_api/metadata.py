@@ -10,29 +10,22 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections import OrderedDict
 from typing import Any
 
 import orjson
 from graphql import (
     DocumentNode,
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
     GraphQLSchema,
-    InlineFragmentNode,
-    OperationDefinitionNode,
     build_schema,
     execute,
-    parse,
-    validate,
 )
 from starlette.requests import Request
 from starlette.responses import Response
 
 from vingt.errors import ApiError, safe_details
-from vingt.metadata.model import Catalog, FieldMeta, ObjectMeta
+from vingt.graphql_api.common import METADATA_BOUNDS, document, root_field_count
+from vingt.metadata.model import Catalog, FieldMeta, LruCache, ObjectMeta
 from vingt.metadata.payloads import field_payload, object_payload
 from vingt.metadata.service import MetadataService
 from vingt.metadata.types import FieldType
@@ -282,8 +275,7 @@ GRAPHQL_CODES = {
     "FORBIDDEN": "FORBIDDEN",
     "INTERNAL_ERROR": "INTERNAL_SERVER_ERROR",
 }
-_DOCUMENTS: OrderedDict[str, DocumentNode] = OrderedDict()
-_DOCUMENT_CACHE_SIZE = 256
+_DOCUMENTS = LruCache(256)
 
 
 def _schema() -> GraphQLSchema:
@@ -574,100 +566,8 @@ def _resolve(source: Any, info: Any, **args: Any) -> Any:
 # ---- the endpoint ---------------------------------------------------------------------------
 
 
-# Bounds of one document (a named 400 beyond): one request must not make the server list every
-# object and field thousands of times (aliases) while other requests wait.
-MAX_ROOT_FIELDS = 20  # root fields per operation, aliases counted
-MAX_SELECTED_FIELDS = 2000  # field selections in the document, fragments counted where spread
-MAX_DEPTH = 12  # nesting of selections
-
-
-def _cost(doc: DocumentNode) -> ApiError | None:
-    """The first bound the document exceeds, as the error to answer."""
-    fragments = {d.name.value: d for d in doc.definitions if isinstance(d, FragmentDefinitionNode)}
-    total = 0
-    deepest = 0
-
-    def walk(selections: Any, depth: int, spread: frozenset[str]) -> None:
-        """Count the fields selected here (fragments expanded) into ``total`` until it passes
-        its bound; ``spread``: the fragments being expanded, so that a cycle (refused by
-        validation later) cannot loop here."""
-        nonlocal total, deepest
-        deepest = max(deepest, depth)
-        for sel in selections:
-            if total > MAX_SELECTED_FIELDS or deepest > MAX_DEPTH:
-                return
-            if isinstance(sel, FieldNode):
-                total += 1
-                if sel.selection_set is not None:
-                    walk(sel.selection_set.selections, depth + 1, spread)
-            elif isinstance(sel, InlineFragmentNode):
-                walk(sel.selection_set.selections, depth, spread)
-            elif isinstance(sel, FragmentSpreadNode):
-                name = sel.name.value
-                if name in fragments and name not in spread:
-                    walk(fragments[name].selection_set.selections, depth, spread | {name})
-
-    def roots(selections: Any, spread: frozenset[str]) -> int:
-        count = 0
-        for sel in selections:
-            if isinstance(sel, FieldNode):
-                count += 1
-            elif isinstance(sel, InlineFragmentNode):
-                count += roots(sel.selection_set.selections, spread)
-            elif isinstance(sel, FragmentSpreadNode) and sel.name.value in fragments and sel.name.value not in spread:
-                count += roots(fragments[sel.name.value].selection_set.selections, spread | {sel.name.value})
-            if count > MAX_ROOT_FIELDS * 100:
-                break
-        return count
-
-    for definition in doc.definitions:
-        if isinstance(definition, OperationDefinitionNode):
-            root_fields = roots(definition.selection_set.selections, frozenset())
-            if root_fields > MAX_ROOT_FIELDS:
-                return ApiError(
-                    "QUERY_TOO_COMPLEX", f"An operation selects at most {MAX_ROOT_FIELDS} root fields (aliases count)",
-                    {"bound": "rootFields", "limit": MAX_ROOT_FIELDS, "received": root_fields},
-                )
-            walk(definition.selection_set.selections, 1, frozenset())
-    if total > MAX_SELECTED_FIELDS:
-        return ApiError(
-            "QUERY_TOO_COMPLEX", f"A document selects at most {MAX_SELECTED_FIELDS} fields",
-            {"bound": "selectedFields", "limit": MAX_SELECTED_FIELDS},
-        )
-    if deepest > MAX_DEPTH:
-        return ApiError(
-            "QUERY_TOO_COMPLEX", f"Selections nest at most {MAX_DEPTH} levels deep",
-            {"bound": "depth", "limit": MAX_DEPTH},
-        )
-    return None
-
-
-def root_field_count(doc: DocumentNode, operation_name: Any) -> int:
-    """The root fields the operation to run selects (its rate cost: one unit each, at least one)."""
-    ops = [d for d in doc.definitions if isinstance(d, OperationDefinitionNode)]
-    chosen = [d for d in ops if d.name is not None and d.name.value == operation_name] or ops[:1]
-    return max(1, sum(1 for d in chosen for s in d.selection_set.selections if isinstance(s, FieldNode)))
-
-
 def _document(query: str) -> DocumentNode | list[GraphQLError]:
-    doc = _DOCUMENTS.get(query)
-    if doc is not None:
-        _DOCUMENTS.move_to_end(query)
-        return doc
-    try:
-        doc = parse(query)
-    except GraphQLError as exc:
-        return [exc]
-    too_costly = _cost(doc)
-    if too_costly is not None:
-        return [GraphQLError(too_costly.message, original_error=too_costly)]
-    errors = validate(SCHEMA, doc)
-    if errors:
-        return errors
-    _DOCUMENTS[query] = doc
-    if len(_DOCUMENTS) > _DOCUMENT_CACHE_SIZE:
-        _DOCUMENTS.popitem(last=False)
-    return doc
+    return document(query, SCHEMA, _DOCUMENTS, METADATA_BOUNDS)
 
 
 def _error(message: str, code: str, vingt_code: str | None = None, details: dict[str, Any] | None = None,

@@ -1,0 +1,517 @@
+"""A validated document → a plan of its root fields; a plan + variables → the engine's
+requests; the engine's JSON → the selection's shape.
+
+No graphql-core resolver runs per record. ``plan_operation`` walks the operation once (fragments
+expanded, fields merged by response key, each field resolved against the catalog) into
+``Obj`` / ``Conn`` shape trees; the plan is cached per (document text, operation name). A
+request then binds its variables: the arguments of each root field and nested connection become
+a ``Query`` (filter tree, order, page, selection), the engine runs it in one statement, and
+``shape_*`` copy the rendered records into the selected keys (aliases, ``__typename``, edges,
+cursors, page info, totals, aggregates).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLField,
+    GraphQLIncludeDirective,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSkipDirective,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+)
+from graphql.execution.values import VariableValues, get_argument_values, get_directive_values
+
+from vingt.engine.ir import BoolOp, Condition, Filter, OrderItem
+from vingt.engine.query import Page, Relation, Select
+from vingt.errors import ApiError
+from vingt.graphql_api.schema import CoreSchema
+from vingt.metadata.model import ObjectMeta
+
+NESTED_MAX = 60  # records per parent in a nested one-to-many connection (Twenty's bound)
+MAX_RELATION_LEVELS = 3  # nesting of relations below a root field (DECISIONS.md §4)
+
+
+# ---- shapes ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Obj:
+    """What to render of one record: ``(key, kind, arg)`` entries. Kinds: ``value`` (arg: the
+    record key), ``typename`` (arg: the name), ``composite`` (arg: field name and its
+    ``(key, sub-field or None, type name)`` items), ``one`` (arg: relation name and ``Obj``),
+    ``many`` (arg: relation name, ``Conn``, the field definition and nodes for arguments)."""
+
+    obj: ObjectMeta
+    entries: list[tuple[str, str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Conn:
+    """What to render of a connection: entries of kind ``edges`` (arg: ``Edge``), ``pageInfo``
+    (arg: ``(key, name)`` items, ``__typename`` among them), ``totalCount``, ``aggregate`` (arg:
+    its name), ``typename``, ``dimensions`` (group-by)."""
+
+    obj: ObjectMeta
+    entries: list[tuple[str, str, Any]] = field(default_factory=list)
+
+    def nodes(self) -> list[Obj]:
+        return [node for _k, kind, edge in self.entries if kind == "edges" for _ek, ekind, node in edge if ekind == "node"]
+
+    def wants(self, kind: str) -> bool:
+        return any(k == kind for _key, k, _arg in self.entries)
+
+    def aggregates(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(arg for _key, kind, arg in self.entries if kind == "aggregate"))
+
+
+@dataclass
+class RootField:
+    key: str  # the response key (alias or name)
+    name: str
+    kind: str  # findMany, createOne, … (naming.ROOT_QUERIES / ROOT_MUTATIONS), or "typename"
+    obj: ObjectMeta | None
+    field_def: GraphQLField | None
+    nodes: list[FieldNode]
+    shape: Obj | Conn | None  # the record, the connection, or None (__typename)
+    error: ApiError | None = None  # the field's selection is refused (too deep)
+
+
+@dataclass
+class Plan:
+    operation: OperationDefinitionNode
+    mutation: bool
+    introspection: bool
+    roots: list[RootField]
+
+
+def _named(t: Any) -> Any:
+    while isinstance(t, GraphQLNonNull | GraphQLList):
+        t = t.of_type
+    return t
+
+
+class _Collector:
+    def __init__(self, fragments: dict[str, FragmentDefinitionNode], variables: VariableValues | None):
+        self.fragments = fragments
+        self.variables = variables
+
+    def included(self, node: Any) -> bool:
+        if not node.directives:
+            return True
+        skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
+        if skip and skip.get("if") is True:
+            return False
+        include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
+        return not (include and include.get("if") is False)
+
+    def collect(self, sets: list[SelectionSetNode]) -> dict[str, list[FieldNode]]:
+        out: dict[str, list[FieldNode]] = {}
+        seen: set[str] = set()
+
+        def walk(selections: Any) -> None:
+            for sel in selections:
+                if not self.included(sel):
+                    continue
+                if isinstance(sel, FieldNode):
+                    key = sel.alias.value if sel.alias else sel.name.value
+                    out.setdefault(key, []).append(sel)
+                elif isinstance(sel, InlineFragmentNode):
+                    walk(sel.selection_set.selections)
+                elif isinstance(sel, FragmentSpreadNode) and sel.name.value not in seen:
+                    seen.add(sel.name.value)
+                    frag = self.fragments.get(sel.name.value)
+                    if frag is not None:
+                        walk(frag.selection_set.selections)
+
+        for s in sets:
+            walk(s.selections)
+        return out
+
+    @staticmethod
+    def subsets(nodes: list[FieldNode]) -> list[SelectionSetNode]:
+        return [n.selection_set for n in nodes if n.selection_set is not None]
+
+
+def plan_operation(
+    core: CoreSchema, operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode],
+    variables: VariableValues | None,
+) -> Plan:
+    mutation = operation.operation.value == "mutation"
+    root_type = core.schema.mutation_type if mutation else core.schema.query_type
+    assert root_type is not None
+    c = _Collector(fragments, variables)
+    roots: list[RootField] = []
+    introspection = False
+    for key, nodes in c.collect([operation.selection_set]).items():
+        name = nodes[0].name.value
+        if name == "__typename":
+            roots.append(RootField(key, name, "typename", None, None, nodes, None))
+            continue
+        if name in ("__schema", "__type"):
+            introspection = True
+            roots.append(RootField(key, name, "introspection", None, None, nodes, None))
+            continue
+        kind, obj = core.roots[name]
+        field_def = root_type.fields[name]
+        target = _named(field_def.type)
+        try:
+            if kind in ("findMany", "findDuplicates", "groupBy"):
+                shape: Obj | Conn = _conn(core, c, obj, target, c.subsets(nodes), 0)
+            else:
+                shape = _obj(core, c, obj, target, c.subsets(nodes), 0)
+        except ApiError as exc:
+            roots.append(RootField(key, name, kind, obj, field_def, nodes, None, exc))
+            continue
+        roots.append(RootField(key, name, kind, obj, field_def, nodes, shape))
+    return Plan(operation, mutation, introspection, roots)
+
+
+def _too_deep() -> ApiError:
+    return ApiError(
+        "QUERY_TOO_COMPLEX", f"Relations nest at most {MAX_RELATION_LEVELS} levels below a root field",
+        {"bound": "relationDepth", "limit": MAX_RELATION_LEVELS},
+    )
+
+
+def _obj(core: CoreSchema, c: _Collector, obj: ObjectMeta, gtype: GraphQLObjectType, sets: list[SelectionSetNode],
+         level: int) -> Obj:
+    out = Obj(obj)
+    for key, nodes in c.collect(sets).items():
+        name = nodes[0].name.value
+        if name == "__typename":
+            out.entries.append((key, "typename", gtype.name))
+            continue
+        f = obj.field(name)
+        fdef = gtype.fields[name]
+        if f is None or not f.is_relation:
+            if f is not None and f.is_composite:
+                subtype = _named(fdef.type)
+                items = []
+                for sk, snodes in c.collect(c.subsets(nodes)).items():
+                    sname = snodes[0].name.value
+                    items.append((sk, None if sname == "__typename" else sname, subtype.name))
+                out.entries.append((key, "composite", (name, items)))
+            else:
+                out.entries.append((key, "value", name))
+            continue
+        if level + 1 > MAX_RELATION_LEVELS:
+            raise _too_deep()
+        assert f.relation is not None
+        target = core.objects[_named(fdef.type).name] if f.is_many_to_one else None
+        if f.is_many_to_one:
+            assert target is not None
+            out.entries.append((key, "one", (name, _obj(core, c, target, _named(fdef.type), c.subsets(nodes), level + 1))))
+        else:
+            conn_type = _named(fdef.type)
+            target = core.objects[conn_type.name[: -len("Connection")]]
+            conn = _conn(core, c, target, conn_type, c.subsets(nodes), level + 1)
+            out.entries.append((key, "many", (name, conn, fdef, nodes)))
+    return out
+
+
+def _conn(core: CoreSchema, c: _Collector, obj: ObjectMeta, gtype: GraphQLObjectType, sets: list[SelectionSetNode],
+          level: int) -> Conn:
+    out = Conn(obj)
+    for key, nodes in c.collect(sets).items():
+        name = nodes[0].name.value
+        if name == "__typename":
+            out.entries.append((key, "typename", gtype.name))
+        elif name == "edges":
+            edge_type = _named(gtype.fields["edges"].type)
+            edge: list[tuple[str, str, Any]] = []
+            for ek, enodes in c.collect(c.subsets(nodes)).items():
+                ename = enodes[0].name.value
+                if ename == "node":
+                    edge.append((ek, "node", _obj(core, c, obj, _named(edge_type.fields["node"].type),
+                                                  c.subsets(enodes), level)))
+                elif ename == "cursor":
+                    edge.append((ek, "cursor", None))
+                else:
+                    edge.append((ek, "typename", edge_type.name))
+            out.entries.append((key, "edges", edge))
+        elif name == "pageInfo":
+            items = [(pk, pnodes[0].name.value) for pk, pnodes in c.collect(c.subsets(nodes)).items()]
+            out.entries.append((key, "pageInfo", items))
+        elif name == "totalCount":
+            out.entries.append((key, "totalCount", None))
+        elif name == "groupByDimensionValues":
+            out.entries.append((key, "dimensions", None))
+        else:
+            out.entries.append((key, "aggregate", name))
+    return out
+
+
+# ---- binding: arguments → the engine's values ------------------------------------------------
+
+
+def arguments(fdef: GraphQLField, node: FieldNode, variables: VariableValues | None) -> dict[str, Any]:
+    return get_argument_values(fdef, node, variables)
+
+
+def to_filter(obj: ObjectMeta, value: dict[str, Any] | None, where: str = "filter") -> Filter | None:
+    """A ``<O>FilterInput`` value → the filter tree (several keys are ANDed, as are several
+    operators of one field)."""
+    if not value:
+        return None
+    items: list[Filter] = []
+    for key, cond in value.items():
+        if cond is None:
+            continue
+        if key in ("and", "or"):
+            parts = [p for p in (to_filter(obj, v, where) for v in cond) if p is not None]
+            if parts:
+                items.append(BoolOp(key, tuple(parts)) if len(parts) > 1 else parts[0])
+            continue
+        if key == "not":
+            inner = to_filter(obj, cond, where)
+            if inner is not None:
+                items.append(BoolOp("not", (inner,)))
+            continue
+        f = obj.field(key)
+        if f is not None and f.is_composite:
+            subs = [(sub, ops) for sub, ops in cond.items() if ops is not None]
+            if not subs:
+                raise _empty(key, where)
+            for sub, ops in subs:
+                items += _conditions((key, sub), ops, where)
+        else:
+            items += _conditions((key,), cond, where)
+    if not items:
+        return None
+    return items[0] if len(items) == 1 else BoolOp("and", tuple(items))
+
+
+def _empty(path: str, where: str) -> ApiError:
+    return ApiError(
+        "INVALID_FILTER", f"'{where}' on '{path}' has no operator", {"field": path, "parameter": where}
+    )
+
+
+def _conditions(path: tuple[str, ...], ops: dict[str, Any], where: str) -> list[Filter]:
+    out: list[Filter] = []
+    for op, value in ops.items():
+        if value is None:
+            continue
+        if isinstance(value, list):
+            if not value:
+                raise ApiError(
+                    "INVALID_FILTER", f"'{op}' on '{'.'.join(path)}' needs a non-empty list",
+                    {"field": ".".join(path), "comparator": op, "parameter": where},
+                )
+            value = tuple(value)
+        out.append(Condition(path, op, value))
+    if not out:
+        raise _empty(".".join(path), where)
+    return out
+
+
+def to_order(value: list[Any] | None) -> tuple[OrderItem, ...]:
+    items: list[OrderItem] = []
+    for entry in value or ():
+        for key, direction in (entry or {}).items():
+            if direction is None:
+                continue
+            if isinstance(direction, dict):
+                items += [OrderItem((key, sub), d) for sub, d in direction.items() if d is not None]
+            else:
+                items.append(OrderItem((key,), direction))
+    return tuple(items)
+
+
+def to_page(args: dict[str, Any], default: int, maximum: int) -> Page:
+    """``first`` / ``after``, ``last`` / ``before``, ``offset`` (and the older ``limit``) as a
+    page: ``default`` records when no size is given, at most ``maximum``."""
+    first, last = args.get("first"), args.get("last")
+    if first is None and args.get("limit") is not None:
+        first = args["limit"]
+    before, after = args.get("before"), args.get("after")
+    for a, b in (("first", "last"), ("before", "after"), ("first", "before"), ("last", "after")):
+        if {"first": first, "last": last, "before": before, "after": after}[a] is not None and \
+                {"first": first, "last": last, "before": before, "after": after}[b] is not None:
+            raise ApiError(
+                "INVALID_PARAMETER", f"'{a}' and '{b}' cannot be used together", {"parameter": b, "conflicts": a}
+            )
+    for name, n in (("first", first), ("last", last), ("offset", args.get("offset"))):
+        if n is not None and n < 0:
+            raise ApiError("INVALID_PARAMETER", f"'{name}' must not be negative", {"parameter": name, "value": n})
+    offset = args.get("offset") or 0
+    if last is not None or before is not None:
+        return Page(last=min(default if last is None else last, maximum), before=before, offset=offset)
+    return Page(first=min(default if first is None else first, maximum), after=after, offset=offset)
+
+
+class Binder:
+    """Builds the engine's selection for a shape with this request's variables, and
+    remembers each nested connection's page size for shaping."""
+
+    def __init__(self, variables: VariableValues | None):
+        self.variables = variables
+        self.firsts: dict[int, int] = {}
+
+    def select(self, shape: Obj, extra: tuple[Obj, ...] = ()) -> Select:
+        fields: set[str] = set()
+        ones: dict[str, list[Obj]] = {}
+        manys: dict[str, list[tuple[Conn, Any, list[FieldNode]]]] = {}
+        for o in (shape, *extra):
+            for _key, kind, arg in o.entries:
+                if kind == "value":
+                    fields.add(arg)
+                elif kind == "composite":
+                    fields.add(arg[0])
+                elif kind == "one":
+                    ones.setdefault(arg[0], []).append(arg[1])
+                elif kind == "many":
+                    manys.setdefault(arg[0], []).append((arg[1], arg[2], arg[3]))
+        relations: list[tuple[str, Relation]] = []
+        for name, objs in ones.items():
+            relations.append((name, Relation(self.select(objs[0], tuple(objs[1:])))))
+        for name, conns in manys.items():
+            relations.append((name, self._relation(shape.obj, name, conns)))
+        return Select(tuple(sorted(fields)), tuple(sorted(relations, key=lambda r: r[0])))
+
+    def _relation(self, obj: ObjectMeta, name: str, conns: list[tuple[Conn, Any, list[FieldNode]]]) -> Relation:
+        bound = None
+        for conn, fdef, nodes in conns:
+            args = arguments(fdef, nodes[0], self.variables)
+            if bound is not None and args != bound:
+                raise ApiError(
+                    "QUERY_TOO_COMPLEX", f"'{name}' is selected twice with different arguments",
+                    {"field": name, "object": obj.name_singular},
+                )
+            bound = args
+            if conn.aggregates():
+                raise ApiError(
+                    "INVALID_PARAMETER", f"Aggregates are computed on root connections, not on '{name}'",
+                    {"field": name, "aggregates": list(conn.aggregates())},
+                )
+        assert bound is not None
+        for arg in ("last", "before", "after"):
+            if bound.get(arg) is not None:
+                raise ApiError(
+                    "INVALID_PARAMETER",
+                    f"'{arg}' is not supported on the nested connection '{name}' (use first and offset, "
+                    "or a root query filtered on the relation)",
+                    {"field": name, "parameter": arg},
+                )
+        first = bound.get("first")
+        if first is not None and first < 0:
+            raise ApiError("INVALID_PARAMETER", "'first' must not be negative", {"parameter": "first", "value": first})
+        size = NESTED_MAX if first is None else min(first, NESTED_MAX)
+        offset = bound.get("offset") or 0
+        if offset < 0:
+            raise ApiError("INVALID_PARAMETER", "'offset' must not be negative", {"parameter": "offset"})
+        target = conns[0][0].obj
+        shapes = [n for conn, _f, _n in conns for n in conn.nodes()]
+        for conn, _f, _n in conns:
+            self.firsts[id(conn)] = size
+        select = self.select(shapes[0], tuple(shapes[1:])) if shapes else Select(())
+        return Relation(
+            select, to_filter(target, bound.get("filter")), to_order(bound.get("orderBy")), size + 1, offset,
+            any(conn.wants("totalCount") for conn, _f, _n in conns),
+        )
+
+
+# ---- shaping: rendered records → the selection ------------------------------------------------
+
+
+def shape_obj(o: Obj, rec: dict[str, Any], firsts: dict[int, int]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, kind, arg in o.entries:
+        if kind == "value":
+            out[key] = rec.get(arg)
+        elif kind == "typename":
+            out[key] = arg
+        elif kind == "composite":
+            value = rec.get(arg[0])
+            out[key] = None if value is None else {
+                sk: (value.get(sub) if sub is not None else tname) for sk, sub, tname in arg[1]
+            }
+        elif kind == "one":
+            value = rec.get(arg[0])
+            out[key] = None if value is None else shape_obj(arg[1], value, firsts)
+        else:
+            value = rec.get(arg[0])
+            conn = arg[1]
+            if isinstance(value, dict):
+                records, total = value.get("records") or [], value.get("totalCount")
+            else:
+                records = value or []
+                total = None
+            size = firsts.get(id(conn))
+            more = size is not None and len(records) > size
+            if more:
+                records = records[:size]
+            out[key] = shape_conn(conn, records, firsts, more, False, total if size is not None else len(records))
+    return out
+
+
+def shape_conn(
+    c: Conn, records: list[dict[str, Any]], firsts: dict[int, int], has_next: bool, has_previous: bool,
+    total: int | None, aggregates: dict[str, Any] | None = None, dimensions: Any = None,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, kind, arg in c.entries:
+        if kind == "edges":
+            edges = []
+            for r in records:
+                edge: dict[str, Any] = {}
+                for ek, ekind, earg in arg:
+                    if ekind == "node":
+                        edge[ek] = shape_obj(earg, r, firsts)
+                    elif ekind == "cursor":
+                        edge[ek] = r.get("id")
+                    else:
+                        edge[ek] = earg
+                edges.append(edge)
+            out[key] = edges
+        elif kind == "pageInfo":
+            info: dict[str, Any] = {}
+            for pk, name in arg:
+                if name == "hasNextPage":
+                    info[pk] = has_next
+                elif name == "hasPreviousPage":
+                    info[pk] = has_previous
+                elif name == "startCursor":
+                    info[pk] = records[0].get("id") if records else None
+                elif name == "endCursor":
+                    info[pk] = records[-1].get("id") if records else None
+                else:
+                    info[pk] = "PageInfo"
+            out[key] = info
+        elif kind == "totalCount":
+            out[key] = total
+        elif kind == "aggregate":
+            out[key] = (aggregates or {}).get(arg)
+        elif kind == "typename":
+            out[key] = arg
+        else:
+            out[key] = dimensions
+    return out
+
+
+def depth_of(o: Obj) -> int:
+    """The relation depth a write's answer needs (REST's ``depth``, at most 2)."""
+    deepest = 0
+    for _key, kind, arg in o.entries:
+        if kind == "one":
+            deepest = max(deepest, 1 + depth_of(arg[1]))
+        elif kind == "many":
+            deepest = max(deepest, 1 + max((depth_of(n) for n in arg[1].nodes()), default=0))
+    return min(deepest, 2)
+
+
+def top_fields(o: Obj) -> tuple[str, ...]:
+    """The record fields a write's answer needs (REST's ``fields``)."""
+    names = {arg if kind == "value" else arg[0] for _key, kind, arg in o.entries if kind != "typename"}
+    return tuple(sorted(names | {"id"}))
+
