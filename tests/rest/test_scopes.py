@@ -275,3 +275,36 @@ def test_apikey_create_and_list_on_the_command_line(
     assert main(["apikey", "create", "--workspace", ws.id, "--objects", "people,unicorns",
                  "--database", database_url]) == 1
     assert "unicorns" in capsys.readouterr().err
+
+
+def _graphql(api: Api, query: str) -> dict[str, Any]:
+    r = api.post("/graphql", json={"query": query})
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def test_the_graphql_front_end_is_held_to_the_same_scopes(
+    reader: Api, people_only: Api, full: Api, records: dict[str, Any], database_url: str, ws: Workspace
+) -> None:
+    listed = _graphql(reader, "{ people { edges { node { id city } } } }")
+    assert "errors" not in listed and len(listed["data"]["people"]["edges"]) == 2
+    before = _event_count(database_url, ws.id)
+    for mutation in (
+        'mutation { createPerson(data: {city: "Nice"}) { id } }',
+        f'mutation {{ updatePerson(id: "{records["people"][0]}", data: {{city: "Nice"}}) {{ id }} }}',
+        f'mutation {{ deletePerson(id: "{records["people"][0]}") {{ id }} }}',
+        f'mutation {{ destroyPeople(filter: {{id: {{eq: "{records["people"][0]}"}}}}) {{ id }} }}',
+    ):
+        body = _graphql(reader, mutation)
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", body
+    assert _event_count(database_url, ws.id) == before
+    assert _count(full, "people") == 2
+
+    assert "errors" not in _graphql(people_only, "{ people { edges { node { id } } } }")
+    body = _graphql(people_only, "{ companies { edges { node { id } } } }")
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", body
+    body = _graphql(people_only, "{ people { edges { node { id company { name } } } } }")
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", body
+    body = _graphql(people_only, 'mutation { createCompany(data: {name: "Initech"}) { id } }')
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", body
+    assert _count(full, "companies") == 1
