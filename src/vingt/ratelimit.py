@@ -1,10 +1,12 @@
 """Rate limits per workspace (DECISIONS.md §5), with the ``limits`` library.
 
 Two windows shared by all of a workspace's keys, ``VINGT_RATE_LIMIT_PER_SECOND`` (100) and
-``VINGT_RATE_LIMIT_PER_MINUTE`` (6000), ``0`` turning a window off. Each window is a counter that
-starts with the workspace's first request and lasts the window (as Twenty's throttler counts),
-kept in this process, or in Redis when ``VINGT_REDIS_URL`` is set, so that every worker and host serving
-the same database spends one budget. A REST request costs one unit, a GraphQL document one per
+``VINGT_RATE_LIMIT_PER_MINUTE`` (6000), ``0`` turning a window off. Each window is a fixed window
+on the clock (the current second, the current minute): one counter per workspace and window,
+kept in a ``limits`` storage — this process's memory, or Redis when ``VINGT_REDIS_URL`` is set, so
+that every worker and host serving the same database spends one budget. A request costs one
+increment per window, which also answers how much is left (the window's end is known from the
+clock): one round trip to Redis per window, the two sent together. A REST request costs one unit, a GraphQL document one per
 root field. Every API response says where the tighter window stands (``X-RateLimit-Limit``,
 ``-Remaining``, ``-Reset`` in epoch seconds); a request over either is refused with 429,
 ``Retry-After`` and the error ``RATE_LIMITED``.
@@ -15,14 +17,14 @@ once a minute at most, and ``/readyz`` answers 503 naming Redis until it is back
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
 from dataclasses import dataclass
 
-from limits import RateLimitItemPerMinute, RateLimitItemPerSecond
+from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import FixedWindowRateLimiter
 from limits.errors import StorageError
 from starlette.requests import Request
 from starlette.responses import Response
@@ -76,7 +78,7 @@ class RateLimiter:
         else:
             storage = MemoryStorage(wrap_exceptions=True)
         self.storage = storage
-        self.strategy = FixedWindowRateLimiter(storage)
+        self.shared = bool(redis_url)
         self.unavailable: str | None = None  # why the shared store cannot be used, when it cannot
         self._warned = 0.0
 
@@ -90,26 +92,32 @@ class RateLimiter:
         (limits off, or their store unreachable)."""
         if not self.items:
             return None
+        now = time.time()
         try:
-            allowed = True
-            for item, _name in self.items:
-                allowed = await self.strategy.hit(item, workspace_id, cost=cost) and allowed
-            decision = await self._standing(workspace_id, allowed)
+            if self.shared and len(self.items) > 1:  # the round trips together
+                counts = await asyncio.gather(*(self._spend(item, workspace_id, cost, now) for item, _ in self.items))
+            else:
+                counts = [await self._spend(item, workspace_id, cost, now) for item, _ in self.items]
         except StorageError as exc:
             self._unreachable(exc)
             return None
         self.unavailable = None
-        return decision
-
-    async def _standing(self, workspace_id: str, allowed: bool) -> Decision:
+        allowed = all(count <= item.amount for (item, _), (count, _) in zip(self.items, counts, strict=True))
         tightest: Decision | None = None
-        for item, name in self.items:
-            stats = await self.strategy.get_window_stats(item, workspace_id)
-            d = Decision(item.amount, max(0, stats.remaining), math.ceil(stats.reset_time), name, allowed)
+        for (item, name), (count, reset) in zip(self.items, counts, strict=True):
+            d = Decision(item.amount, max(0, item.amount - count), reset, name, allowed)
             if tightest is None or d.remaining < tightest.remaining:
                 tightest = d
-        assert tightest is not None
         return tightest
+
+    async def _spend(self, item: RateLimitItem, workspace_id: str, cost: int, now: float) -> tuple[int, int]:
+        """Add ``cost`` to the workspace's counter of the window ``now`` is in: the count it
+        reached and the window's end (epoch seconds)."""
+        period = item.get_expiry()
+        window = int(now // period)
+        key = f"{workspace_id}/{period}/{window}"
+        count = await self.storage.incr(key, period + 1, cost)  # kept a little past the window's end
+        return count, (window + 1) * period
 
     def _unreachable(self, exc: Exception) -> None:
         self.unavailable = f"{type(exc).__name__}: {exc}".splitlines()[0][:200] if str(exc) else type(exc).__name__
