@@ -12,8 +12,8 @@ import re
 import uuid
 from typing import Any
 
-from vingt.engine.ir import BoolOp, Condition, Filter, OrderItem, mentions
-from vingt.engine.plans import Bindings, BoolPred, Pred, Selection, Sort, Where
+from vingt.engine.ir import BoolOp, Condition, Filter, OrderItem, Related, mentions
+from vingt.engine.plans import Bindings, BoolPred, Exists, Pred, Selection, Sort, Where
 from vingt.errors import ApiError
 from vingt.metadata.model import Catalog, FieldMeta, ObjectMeta
 from vingt.metadata.types import FieldType, Storage
@@ -105,9 +105,11 @@ def resolve_column(obj: ObjectMeta, path: tuple[str, ...], *, purpose: str) -> t
 
 # the most conditions one filter may hold (a named 400 beyond): bounds the statement's size
 MAX_FILTER_CONDITIONS = 1000
+# relations one filter may go through, one inside another (company: {people: {…}})
+MAX_FILTER_RELATIONS = 3
 
 
-def plan_filter(obj: ObjectMeta, f: Filter, b: Bindings) -> Where:
+def plan_filter(catalog: Catalog, obj: ObjectMeta, f: Filter, b: Bindings) -> Where:
     count = _conditions(f)
     if count > MAX_FILTER_CONDITIONS:
         raise ApiError(
@@ -115,19 +117,63 @@ def plan_filter(obj: ObjectMeta, f: Filter, b: Bindings) -> Where:
             f"The filter has {count} conditions; at most {MAX_FILTER_CONDITIONS} are allowed",
             {"limit": MAX_FILTER_CONDITIONS, "received": count},
         )
-    return _plan_filter(obj, f, b)
+    return _plan_filter(catalog, obj, f, b, 0)
 
 
 def _conditions(f: Filter) -> int:
     if isinstance(f, BoolOp):
         return sum(_conditions(item) for item in f.items)
+    if isinstance(f, Related):
+        return _conditions(f.filter)
     return 1
 
 
-def _plan_filter(obj: ObjectMeta, f: Filter, b: Bindings) -> Where:
+def _plan_filter(catalog: Catalog, obj: ObjectMeta, f: Filter, b: Bindings, level: int) -> Where:
     if isinstance(f, BoolOp):
-        return BoolPred(f.op, tuple(_plan_filter(obj, item, b) for item in f.items))
+        return BoolPred(f.op, tuple(_plan_filter(catalog, obj, item, b, level) for item in f.items))
+    if isinstance(f, Related):
+        return _plan_related(catalog, obj, f, b, level)
     return _plan_condition(obj, f, b)
+
+
+def related_target(catalog: Catalog, obj: ObjectMeta, f: Related) -> tuple[FieldMeta, ObjectMeta]:
+    """The relation field a ``Related`` filter goes through and the object it reaches:
+    a many-to-one relation, or a one-to-many relation that is not a morph relation."""
+    field = obj.field(f.field)
+    target = None
+    if field is not None and field.is_active and field.relation is not None:
+        target = catalog.by_singular.get(field.relation.target_object)
+    usable = field is not None and (field.is_many_to_one or (field.is_one_to_many and field.type != FieldType.MORPH_RELATION))
+    if field is None or target is None or not target.is_active or not usable:
+        accepted = sorted(
+            x.name for x in readable_fields(obj)
+            if x.is_many_to_one or (x.is_one_to_many and x.type != FieldType.MORPH_RELATION)
+        )
+        raise ApiError(
+            "INVALID_FILTER",
+            f"'{f.field}' is not a relation of '{obj.name_singular}' that records can be filtered through",
+            {"field": f.field, "object": obj.name_singular, "accepted": accepted, "position": f.position},
+        )
+    return field, target
+
+
+def _plan_related(catalog: Catalog, obj: ObjectMeta, f: Related, b: Bindings, level: int) -> Where:
+    field, target = related_target(catalog, obj, f)
+    if level >= MAX_FILTER_RELATIONS:
+        raise ApiError(
+            "FILTER_TOO_COMPLEX",
+            f"A filter goes through at most {MAX_FILTER_RELATIONS} relations, one inside another",
+            {"limit": MAX_FILTER_RELATIONS, "field": f.field},
+        )
+    where = _plan_filter(catalog, target, f.filter, b, level + 1)
+    if field.is_many_to_one:
+        local, remote = field.join_column, "id"
+    else:
+        assert field.relation is not None
+        inverse = target.field(field.relation.target_field)
+        assert inverse is not None and inverse.is_many_to_one
+        local, remote = "id", inverse.join_column
+    return Exists(target.name_singular, local, remote, where, include_deleted(f.filter))
 
 
 def include_deleted(f: Filter | None) -> bool:

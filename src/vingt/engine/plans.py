@@ -57,7 +57,21 @@ class BoolPred:
     items: tuple[Where, ...]
 
 
-Where = Pred | BoolPred
+@dataclass(frozen=True, slots=True)
+class Exists:
+    """``EXISTS (SELECT 1 FROM <object_name> x WHERE x.<remote> = outer.<local> AND <where>
+    [AND x."deletedAt" IS NULL])``: a relation filter. Many-to-one: ``local`` is the join
+    column, ``remote`` ``id``; one-to-many: ``local`` is ``id``, ``remote`` the target's join
+    column."""
+
+    object_name: str
+    local: str
+    remote: str
+    where: Where | None
+    include_deleted: bool = False
+
+
+Where = Pred | BoolPred | Exists
 
 
 @dataclass(frozen=True, slots=True)

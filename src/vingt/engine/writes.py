@@ -559,8 +559,9 @@ class Writes(Reads, Preconditions):
     async def _ids(self, conn: Connection, obj: ObjectMeta, filter_: Filter | None, only_deleted: bool = False) -> list[str]:
         """The ids a write by filter touches: at most ``max_affected``, else 400 and nothing
         is written."""
+        self.authorize_filter(obj, filter_)
         b = Bindings()
-        where = plan_filter(obj, filter_, b) if filter_ is not None else None
+        where = plan_filter(self.catalog, obj, filter_, b) if filter_ is not None else None
         limit_slot = b.add(self.max_affected + 1)
         compiled = sqlc.compile_ids(
             self.catalog, self.dialect, obj.name_singular, where, include_deleted(filter_), only_deleted, limit_slot

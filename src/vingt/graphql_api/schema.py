@@ -408,6 +408,10 @@ class _Builder:
             if f.is_relation:
                 if f.is_many_to_one:
                     out.setdefault(f.join_column, GraphQLInputField(UUID_FILTER))
+                target = self._target(f)
+                # to-one: the related record matches
+                if target is not None and f.is_many_to_one:
+                    out[f.name] = GraphQLInputField(self.filter[target.name_singular])
                 continue
             if f.is_composite:
                 out[f.name] = GraphQLInputField(COMPOSITES[f.type]["filter"])
