@@ -86,12 +86,35 @@ def test_to_one_filters_match_the_related_record_and_leave_out_deleted_ones(api:
     assert updated == [{"id": o, "jobTitle": "X"}]
 
 
+def test_to_many_filters_mean_some_live_related_record_matches(api: Api) -> None:
+    m = marker()
+    both, one_cto, none_ = company(api, m), company(api, m), company(api, m)
+    person(api, "A", m, both, "CTO")
+    person(api, "B", m, both, "CEO")
+    deleted_cto = person(api, "C", m, one_cto, "CTO")
+    person(api, "D", m, one_cto, "CEO")
+    rest(api, "DELETE", f"/rest/people/{deleted_cto}?soft_delete=true")
+
+    def companies(flt: str) -> list[str]:
+        data = gql(api, fill('{ companies(filter: {name: {eq: "%s"}, %s}) { totalCount edges { node { id } } } }', m, flt))
+        assert data["companies"]["totalCount"] == len(data["companies"]["edges"])
+        return ids(data, "companies")
+
+    assert companies('people: {jobTitle: {eq: "CTO"}}') == [both]  # the other CTO is soft-deleted
+    assert companies('people: {jobTitle: {eq: "CTO"}, deletedAt: {is: NOT_NULL}}') == [one_cto]
+    assert companies('people: {jobTitle: {eq: "CEO"}}') == sorted([both, one_cto])
+    assert companies('not: {people: {jobTitle: {eq: "CEO"}}}') == [none_]  # no related record matches
+    assert companies('people: {name: {firstName: {eq: "B"}}, jobTitle: {eq: "CEO"}}') == [both]
+    # through two relations: companies some of whose people work at a company named m (all of them)
+    assert companies(fill('people: {company: {name: {eq: "%s"}}}', m)) == sorted([both, one_cto])
+
+
 def test_relation_filters_keep_one_statement_per_root_field(api: Api) -> None:
     m = marker()
     c = company(api, m)
     for i in range(3):
         person(api, f"P{i}", m, c, "CTO")
-    query = """query($m: String) { companies(filter: {name: {eq: $m}}) {
+    query = """query($m: String) { companies(filter: {people: {company: {name: {eq: $m}}}, name: {eq: $m}}) {
       totalCount edges { node { id people(filter: {company: {name: {eq: $m}}}) { totalCount edges { node { id } } } } } } }"""
     gql(api, query, {"m": m})
     before = Stats.statements
@@ -102,6 +125,10 @@ def test_relation_filters_keep_one_statement_per_root_field(api: Api) -> None:
 
 
 def test_bad_relation_filters_are_named(api: Api) -> None:
+    deep = "{ people(filter: {company: {people: {company: {people: {city: {eq: \"x\"}}}}}}) { totalCount } }"
+    body = post(api, deep)
+    assert body["errors"][0]["extensions"]["subCode"] == "FILTER_TOO_COMPLEX", body
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     body = post(api, "{ people(filter: {company: {}}) { totalCount } }")
     assert body["errors"][0]["extensions"]["subCode"] == "INVALID_FILTER", body
 

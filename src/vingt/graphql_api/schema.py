@@ -409,8 +409,8 @@ class _Builder:
                 if f.is_many_to_one:
                     out.setdefault(f.join_column, GraphQLInputField(UUID_FILTER))
                 target = self._target(f)
-                # to-one: the related record matches
-                if target is not None and f.is_many_to_one:
+                # to-one: the related record matches; to-many (not morph): some related record does
+                if target is not None and (f.is_many_to_one or f.type != FieldType.MORPH_RELATION):
                     out[f.name] = GraphQLInputField(self.filter[target.name_singular])
                 continue
             if f.is_composite:
