@@ -114,6 +114,8 @@ def _pred(dialect: Dialect, col: Any, p: Pred) -> ColumnElement[bool]:
             return sa.or_(col.is_(None), dialect.array_is_empty(col))
         return col.is_(None)  # type: ignore[no-any-return]
     if k == "not_null":
+        if p.storage == Storage.TEXT_ARRAY:
+            return sa.and_(col.is_not(None), sa.not_(dialect.array_is_empty(col)))
         return col.is_not(None)  # type: ignore[no-any-return]
     assert p.slot is not None
     param = _slot(p.slot)
@@ -137,6 +139,20 @@ def _pred(dialect: Dialect, col: Any, p: Pred) -> ColumnElement[bool]:
         return col.like(param, escape="\\")  # type: ignore[no-any-return]
     if k == "ilike":
         return dialect.ilike(col, param)
+    if k == "contains_all":
+        return dialect.contains_all(col, param)
+    if k == "not_contains_all":
+        return sa.or_(col.is_(None), sa.not_(dialect.contains_all(col, param)))
+    if k == "same_set":
+        return sa.and_(dialect.contains_all(col, param), dialect.contained_by(col, param))
+    if k == "element_ilike":
+        return dialect.element_ilike(col, param)
+    if k == "json_like":
+        return dialect.json_like(col, param)
+    if k == "json_contains":
+        return dialect.json_contains(col, param)
+    if k in ("regex", "iregex"):
+        return dialect.regex(col, param, k == "iregex")
     raise ValueError(f"unknown predicate {k}")
 
 

@@ -12,6 +12,8 @@ import re
 import uuid
 from typing import Any
 
+import orjson
+
 from vingt.engine.ir import BoolOp, Condition, Filter, OrderItem, Related, mentions
 from vingt.engine.plans import Bindings, BoolPred, Exists, Pred, Selection, Sort, Where
 from vingt.errors import ApiError
@@ -220,20 +222,12 @@ def _plan_condition(obj: ObjectMeta, c: Condition, b: Bindings) -> Where:
     if op == "is":
         return Pred(column, storage, "is_null" if c.value == "NULL" else "not_null")
     if storage == Storage.JSON:
-        raise ApiError("INVALID_FILTER", f"'{'.'.join(c.path)}' can only be filtered with 'is'", details)
+        return _json_condition(c, column, storage, details, b)
     if storage == Storage.TEXT_ARRAY:
-        if op != "containsAny":
-            raise ApiError(
-                "INVALID_FILTER",
-                f"'{'.'.join(c.path)}' is a list: use containsAny or is",
-                {**details, "accepted": ["containsAny", "is"]},
-            )
-        assert isinstance(c.value, tuple)
-        values = [_coerce_scalar(field, Storage.TEXT, v, c) for v in c.value]
-        return Pred(column, storage, "overlaps", b.add(values, Storage.TEXT, many=True))
+        return _array_condition(field, c, column, storage, details, b)
     if op == "containsAny":
         raise ApiError("INVALID_FILTER", f"'containsAny' only applies to list fields, not '{'.'.join(c.path)}'", details)
-    if op in ("like", "ilike", "startsWith", "endsWith"):
+    if op in ("like", "ilike", "startsWith", "endsWith", "regex", "iregex"):
         if storage not in _TEXTUAL:
             raise ApiError("INVALID_FILTER", f"'{op}' only applies to text fields, not '{'.'.join(c.path)}'", details)
         assert isinstance(c.value, str)
@@ -261,6 +255,53 @@ def _plan_condition(obj: ObjectMeta, c: Condition, b: Bindings) -> Where:
     if storage == Storage.TIMESTAMP:
         return _timestamp_pred(column, storage, op, value, b)
     return Pred(column, storage, op, b.add(value, storage))
+
+
+_ARRAY_OPS = ("containsAny", "contains", "not_contains", "containsExactly", "containsIlike", "isEmptyArray", "is")
+_ARRAY_KINDS = {"containsAny": "overlaps", "contains": "contains_all", "not_contains": "not_contains_all",
+                "containsExactly": "same_set"}
+
+
+def _array_condition(
+    field: FieldMeta, c: Condition, column: str, storage: Storage, details: dict[str, Any], b: Bindings
+) -> Where:
+    """Lists (ARRAY, MULTI_SELECT): some of the values (``containsAny``), all of them
+    (``contains``, negated by ``not_contains``, which NULL lists match), exactly them as a set
+    (``containsExactly``), some value ILIKE a pattern (``containsIlike``, the caller's ``%``),
+    and ``isEmptyArray`` (an empty list is stored as NULL or ``[]``: both are empty)."""
+    op = c.op
+    if op not in _ARRAY_OPS:
+        raise ApiError(
+            "INVALID_FILTER",
+            f"'{'.'.join(c.path)}' is a list: use {', '.join(_ARRAY_OPS[:-1])} or is",
+            {**details, "accepted": list(_ARRAY_OPS)},
+        )
+    if op == "isEmptyArray":
+        if c.value not in ("true", "false"):
+            raise _bad_value(c, "boolean (true or false)")
+        return Pred(column, storage, "is_null" if c.value == "true" else "not_null")
+    raw = (c.value,) if isinstance(c.value, str) else c.value
+    if op == "containsIlike":
+        return Pred(column, storage, "element_ilike", b.add(list(raw), Storage.TEXT, many=True))
+    values = [_coerce_scalar(field, Storage.TEXT, v, c) for v in raw]
+    return Pred(column, storage, _ARRAY_KINDS[op], b.add(values, Storage.TEXT, many=True))
+
+
+def _json_condition(c: Condition, column: str, storage: Storage, details: dict[str, Any], b: Bindings) -> Where:
+    """JSON values: ``like`` on their text, ``containsJsonb`` (the value, JSON text, is
+    contained as jsonb's ``@>`` has it)."""
+    if c.op == "like" and isinstance(c.value, str):
+        return Pred(column, storage, "json_like", b.add(c.value, Storage.TEXT))
+    if c.op == "containsJsonb" and isinstance(c.value, str):
+        try:
+            value = orjson.loads(c.value)
+        except orjson.JSONDecodeError:
+            raise _bad_value(c, "JSON text") from None
+        return Pred(column, storage, "json_contains", b.add(value, Storage.JSON))
+    raise ApiError(
+        "INVALID_FILTER", f"'{'.'.join(c.path)}' can only be filtered with is, like or containsJsonb",
+        {**details, "accepted": ["is", "like", "containsJsonb"]},
+    )
 
 
 def _option_range(field: FieldMeta, column: str, storage: Storage, op: str, value: str, b: Bindings) -> Where:

@@ -42,8 +42,9 @@ class Bindings:
 
 @dataclass(frozen=True, slots=True)
 class Pred:
-    """``column <kind> slot``. Kinds: eq neq gt gte lt lte in overlaps is_null not_null
-    like ilike empty_array. ``slot`` is None for kinds without a value."""
+    """``column <kind> slot``. Kinds: eq neq gt gte lt lte in is_null not_null like ilike
+    regex iregex; on arrays overlaps contains_all not_contains_all same_set element_ilike; on
+    JSON json_like json_contains. ``slot`` is None for kinds without a value."""
 
     column: str
     storage: Storage

@@ -74,7 +74,7 @@ def _comparisons(name: str, value: GraphQLInputType, ops: tuple[str, ...], *, li
 _ORDERED = ("eq", "neq", "gt", "gte", "lt", "lte")
 UUID_FILTER = _comparisons("UUIDFilter", scalars.UUID, _ORDERED)
 STRING_FILTER = _comparisons(
-    "StringFilter", GraphQLString, (*_ORDERED, "startsWith", "endsWith", "like", "ilike")
+    "StringFilter", GraphQLString, (*_ORDERED, "startsWith", "endsWith", "like", "ilike", "regex", "iregex")
 )
 FLOAT_FILTER = _comparisons("FloatFilter", GraphQLFloat, _ORDERED)
 INT_FILTER = _comparisons("IntFilter", GraphQLInt, _ORDERED)
@@ -84,11 +84,21 @@ BOOLEAN_FILTER = _comparisons("BooleanFilter", GraphQLBoolean, ("eq",), listed=F
 DATE_TIME_FILTER = _comparisons("DateTimeFilter", scalars.DATE_TIME, _ORDERED)
 DATE_FILTER = _comparisons("DateFilter", scalars.DATE, _ORDERED)
 SELECT_FILTER = _comparisons("SelectFilter", GraphQLString, ("eq", "neq"))
-RAW_JSON_FILTER = GraphQLInputObjectType("RawJsonFilter", {"is": GraphQLInputField(FILTER_IS)})
-ARRAY_FILTER = GraphQLInputObjectType(
-    "ArrayFilter",
-    {"containsAny": GraphQLInputField(GraphQLList(GraphQLNonNull(GraphQLString))), "is": GraphQLInputField(FILTER_IS)},
-)
+RAW_JSON_FILTER = GraphQLInputObjectType("RawJsonFilter", {
+    "is": GraphQLInputField(FILTER_IS),
+    "like": GraphQLInputField(GraphQLString),
+    "containsJsonb": GraphQLInputField(scalars.JSON),
+})
+_STRINGS = GraphQLList(GraphQLNonNull(GraphQLString))
+# containsIlike is a list (GRAPHQL.md §7.2); GraphQL's input coercion also takes one pattern
+ARRAY_FILTER = GraphQLInputObjectType("ArrayFilter", {
+    "containsAny": GraphQLInputField(_STRINGS),
+    "containsIlike": GraphQLInputField(_STRINGS),
+    "contains": GraphQLInputField(_STRINGS),
+    "not_contains": GraphQLInputField(_STRINGS),
+    "is": GraphQLInputField(FILTER_IS),
+    "isEmptyArray": GraphQLInputField(GraphQLBoolean),
+})
 GROUP_BY_DATE = GraphQLInputObjectType(
     "GroupByDateGranularityInput",
     {
@@ -294,7 +304,9 @@ class _Builder:
             if f.type == FieldType.MULTI_SELECT:
                 fields = {
                     "containsAny": GraphQLInputField(GraphQLList(GraphQLNonNull(enum))),
+                    "containsExactly": GraphQLInputField(GraphQLList(GraphQLNonNull(enum))),
                     "is": GraphQLInputField(FILTER_IS),
+                    "isEmptyArray": GraphQLInputField(GraphQLBoolean),
                 }
                 self.enum_filters[name] = GraphQLInputObjectType(name, fields)
             else:

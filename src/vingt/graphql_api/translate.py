@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
@@ -308,6 +309,9 @@ def _conditions(path: tuple[str, ...], ops: dict[str, Any], where: str) -> list[
     out: list[Filter] = []
     for op, value in ops.items():
         if value is None:
+            continue
+        if op == "containsJsonb":  # any JSON value: the engine takes it as JSON text
+            out.append(Condition(path, op, orjson.dumps(value).decode()))
             continue
         if isinstance(value, list):
             if not value:
