@@ -265,6 +265,7 @@ class _Builder:
         self.group_order: dict[str, GraphQLInputObjectType] = {}
         self.enums: dict[tuple[str, str], GraphQLEnumType | None] = {}
         self.enum_filters: dict[str, GraphQLInputObjectType] = {}
+        self.relation_inputs: dict[str, GraphQLInputObjectType] = {}
         self.result = CoreSchema(GraphQLSchema())
 
     def build(self) -> CoreSchema:
@@ -456,6 +457,9 @@ class _Builder:
             if f.is_relation:
                 if f.is_many_to_one:
                     out.setdefault(f.join_column, GraphQLInputField(GraphQLID))
+                    target = self._target(f)
+                    if target is not None:
+                        out[f.name] = GraphQLInputField(self._relation_input(target))
                 continue
             if f.name == "id":
                 out["id"] = GraphQLInputField(GraphQLID)
@@ -467,6 +471,35 @@ class _Builder:
             required = creating and not f.is_nullable and f.default_value is None and not f.is_system
             out[f.name] = GraphQLInputField(GraphQLNonNull(t) if required else t)
         return out
+
+    def _relation_input(self, target: ObjectMeta) -> GraphQLInputObjectType:
+        """``<Target>RelationInput { connect: {where: <Target>WhereUniqueInput!}, disconnect }``
+        (GRAPHQL.md §9.3): ``where`` holds ``id`` and each unique field, a composite one by its
+        unique sub-fields (``domainName: {primaryLinkUrl}``)."""
+        name = target.name_singular
+        if name not in self.relation_inputs:
+            def where_fields() -> dict[str, GraphQLInputField]:
+                out: dict[str, GraphQLInputField] = {"id": GraphQLInputField(scalars.UUID)}
+                for f in readable_fields(target):
+                    if not f.is_unique or f.name == "id" or f.is_relation:
+                        continue
+                    if f.is_composite:
+                        subs = {s.name: GraphQLInputField(_STORAGE_OUTPUT[s.storage])  # type: ignore[arg-type]
+                                for s in f.subfields if s.unique_key}
+                        out[f.name] = GraphQLInputField(GraphQLInputObjectType(
+                            naming.type_name(target, capitalize(f.name) + "WhereInput"), subs))
+                    else:
+                        out[f.name] = GraphQLInputField(self._scalar(target, f))  # type: ignore[arg-type]
+                return out
+
+            where = GraphQLInputObjectType(naming.type_name(target, "WhereUniqueInput"), where_fields)
+            connect = GraphQLInputObjectType(
+                naming.type_name(target, "ConnectInput"), {"where": GraphQLInputField(GraphQLNonNull(where))}
+            )
+            self.relation_inputs[name] = GraphQLInputObjectType(naming.type_name(target, "RelationInput"), {
+                "connect": GraphQLInputField(connect), "disconnect": GraphQLInputField(GraphQLBoolean),
+            })
+        return self.relation_inputs[name]
 
     def _group_by_fields(self, o: ObjectMeta) -> dict[str, GraphQLInputField]:
         out: dict[str, GraphQLInputField] = {}
