@@ -175,3 +175,44 @@ def test_a_mutation_over_get_is_refused(api: Api) -> None:
     assert r.status_code == 405 and r.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
     r = api.get("/graphql", params={"query": "{ people(first: 1) { totalCount } }"})
     assert r.status_code == 200 and isinstance(r.json()["data"]["people"]["totalCount"], int)
+
+
+def test_relations_connect_by_a_unique_field_and_disconnect(api: Api) -> None:
+    m = marker()
+    company = gql(api, """mutation($m: String, $url: String) {
+      createCompany(data: {name: $m, domainName: {primaryLinkUrl: $url}}) { id } }""",
+                  {"m": m, "url": f"https://{m}.example.com"})["createCompany"]["id"]
+    made = gql(api, """mutation($m: String, $url: String) { createPerson(data: {
+        city: $m, emails: {primaryEmail: $m}, company: {connect: {where: {domainName: {primaryLinkUrl: $url}}}}
+      }) { id companyId company { name } } }""", {"m": f"{m}@example.com", "url": f"HTTPS://{m.upper()}.example.com"})
+    person = made["createPerson"]
+    # the URL is matched as writes store it (scheme and host lower-cased)
+    assert person["companyId"] == company and person["company"] == {"name": m}
+    opportunity = gql(api, """mutation($m: String, $email: String, $c: UUID) { createOpportunity(data: {
+        name: $m, company: {connect: {where: {id: $c}}}, pointOfContact: {connect: {where: {emails: {primaryEmail: $email}}}}
+      }) { id companyId pointOfContactId } }""", {"m": m, "email": f"{m}@example.com", "c": company})["createOpportunity"]
+    assert opportunity["companyId"] == company and opportunity["pointOfContactId"] == person["id"]
+    cleared = gql(api, """mutation($id: UUID!) { updatePerson(id: $id, data: {company: {disconnect: true}}) {
+      companyId } }""", {"id": person["id"]})
+    assert cleared == {"updatePerson": {"companyId": None}}
+    again = gql(api, """mutation($m: String, $url: String) { updatePeople(filter: {city: {eq: $m}},
+      data: {company: {connect: {where: {domainName: {primaryLinkUrl: $url}}}}}) { companyId } }""",
+                {"m": f"{m}@example.com", "url": f"https://{m}.example.com"})
+    assert again == {"updatePeople": [{"companyId": company}]}
+
+
+def test_a_connect_to_no_record_or_by_a_field_that_is_not_unique_is_refused(api: Api) -> None:
+    m = marker()
+    body = post(api, """mutation($m: String) { createPerson(data: {
+      city: $m, company: {connect: {where: {domainName: {primaryLinkUrl: "https://nowhere.invalid"}}}} }) { id } }""",
+                {"m": m})
+    assert body["data"] == {"createPerson": None}
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
+    assert body["errors"][0]["extensions"]["subCode"] == "RELATION_TARGET_NOT_FOUND"
+    assert gql(api, "query($m: String) { people(filter: {city: {eq: $m}}) { totalCount } }", {"m": m}) == {
+        "people": {"totalCount": 0}}
+    r = api.post("/rest/people", json={"city": m, "company": {"connect": {"where": {"name": m}}}})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "VALIDATION_ERROR", r.text
+    body = post(api, """mutation { createPerson(data: {
+      company: {connect: {where: {id: "00000000-0000-4000-8000-000000000000"}}, disconnect: true} }) { id } }""")
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body

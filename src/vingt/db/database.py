@@ -20,6 +20,7 @@ when they are made by different layers. An exception leaving the unit rolls all 
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
@@ -176,6 +177,11 @@ def _sqlite_integrity(exc: sqlite3.IntegrityError) -> IntegrityViolation:
 _SQLITE_STALE = ("no such column", "no such table", "has no column named")
 
 
+# what SQLite reports when one of the functions below raises (only vingt_regexp does, on a
+# pattern that does not compile)
+_UDF_FAILED = "user-defined function raised exception"
+
+
 def _sqlite_stale(exc: sqlite3.OperationalError) -> bool:
     msg = str(exc)
     return any(m in msg for m in _SQLITE_STALE)
@@ -194,6 +200,8 @@ class SqliteConnection(Connection):
         except sqlite3.OperationalError as exc:
             if _sqlite_stale(exc):
                 raise StaleSchema(str(exc)) from exc
+            if _UDF_FAILED in str(exc):
+                raise DataError("invalid regular expression in a filter") from exc
             raise
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
@@ -205,6 +213,8 @@ class SqliteConnection(Connection):
         except sqlite3.OperationalError as exc:
             if _sqlite_stale(exc):
                 raise StaleSchema(str(exc)) from exc
+            if _UDF_FAILED in str(exc):
+                raise DataError("invalid regular expression in a filter") from exc
             raise
 
     async def executemany(self, sql: str, rows: list[Sequence[Any]]) -> None:
@@ -216,6 +226,8 @@ class SqliteConnection(Connection):
         except sqlite3.OperationalError as exc:
             if _sqlite_stale(exc):
                 raise StaleSchema(str(exc)) from exc
+            if _UDF_FAILED in str(exc):
+                raise DataError("invalid regular expression in a filter") from exc
             raise
 
 
@@ -228,7 +240,48 @@ def connect_sqlite(path: str) -> sqlite3.Connection:
     conn.execute("PRAGMA case_sensitive_like = ON")
     # SQLite's lower() folds ASCII only; ilike needs Unicode case folding
     conn.create_function("vingt_casefold", 1, lambda v: v.casefold() if isinstance(v, str) else v, deterministic=True)
+    # regex / iregex filters (PostgreSQL's ~ and ~*) and containsJsonb (jsonb's @>)
+    conn.create_function("vingt_regexp", 3, _regexp, deterministic=True)
+    conn.create_function("vingt_json_contains", 2, _json_contains, deterministic=True)
     return conn
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern(pattern: str, insensitive: bool) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE if insensitive else 0)
+
+
+def _regexp(pattern: Any, value: Any, insensitive: Any) -> int | None:
+    """``value ~ pattern`` (``~*`` when ``insensitive``), with Python's regular expressions."""
+    if pattern is None or value is None:
+        return None
+    return 1 if _pattern(str(pattern), bool(insensitive)).search(str(value)) else 0
+
+
+def _json_contains(document: Any, pattern: Any) -> int | None:
+    """``document @> pattern`` on JSON texts, as PostgreSQL's jsonb containment."""
+    if document is None or pattern is None:
+        return None
+    try:
+        doc, want = orjson.loads(document), orjson.loads(pattern)
+    except orjson.JSONDecodeError:
+        return 0
+    if isinstance(doc, list) and not isinstance(want, list | dict):
+        want = [want]  # a top-level array contains a primitive
+    return 1 if _contains(doc, want) else 0
+
+
+def _contains(doc: Any, want: Any) -> bool:
+    if isinstance(want, dict):
+        return isinstance(doc, dict) and all(k in doc and _contains(doc[k], v) for k, v in want.items())
+    if isinstance(want, list):
+        return isinstance(doc, list) and all(
+            any(_contains(d, w) for d in doc) for w in want
+        )
+    if isinstance(doc, dict | list):
+        return False
+    # JSON booleans are not numbers (Python's True == 1 is)
+    return type(doc) is type(want) and doc == want if isinstance(doc, bool) or isinstance(want, bool) else doc == want
 
 
 class SqliteDatabase(Database):

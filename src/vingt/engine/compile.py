@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.elements import ColumnElement, Grouping
 
 from vingt.engine.planner import readable_fields
-from vingt.engine.plans import BoolPred, CountPlan, Pred, ReadPlan, Selection, Sort, Where
+from vingt.engine.plans import BoolPred, CountPlan, Exists, Pred, ReadPlan, Selection, Sort, Where
 from vingt.metadata.model import Catalog, FieldMeta, ObjectMeta
 from vingt.metadata.types import Storage
 from vingt.sql.dialect import Dialect
@@ -71,15 +71,25 @@ class Aliases:
 GROUP_TERMS = 16
 
 
-def where_sql(dialect: Dialect, t: Any, where: Where) -> ColumnElement[bool]:
+def where_sql(catalog: Catalog, dialect: Dialect, t: Any, where: Where) -> ColumnElement[bool]:
     if isinstance(where, BoolPred):
-        parts = [where_sql(dialect, t, item) for item in where.items]
+        parts = [where_sql(catalog, dialect, t, item) for item in where.items]
         if where.op == "and":
             return _balanced(sa.and_, "AND", parts)
         if where.op == "or":
             return _balanced(sa.or_, "OR", parts)
         return sa.not_(parts[0])
+    if isinstance(where, Exists):
+        return _exists(catalog, dialect, t, where)
     return _pred(dialect, t.c[where.column], where)
+
+
+def _exists(catalog: Catalog, dialect: Dialect, t: Any, e: Exists) -> ColumnElement[bool]:
+    """A relation filter: some (live) related row matches, correlated to ``t``. The alias is
+    named after the outer one, so relation filters inside relation filters get their own."""
+    r = tables(catalog, dialect)[e.object_name].alias(f"{t.name}_x")
+    conds = [r.c[e.remote] == t.c[e.local], *live_rows(catalog, r, e.where, e.include_deleted, dialect)]
+    return sa.exists(sa.select(sa.literal_column("1")).select_from(r).where(*conds))
 
 
 def _balanced(op: Any, word: str, parts: list[ColumnElement[bool]]) -> ColumnElement[bool]:
@@ -104,6 +114,8 @@ def _pred(dialect: Dialect, col: Any, p: Pred) -> ColumnElement[bool]:
             return sa.or_(col.is_(None), dialect.array_is_empty(col))
         return col.is_(None)  # type: ignore[no-any-return]
     if k == "not_null":
+        if p.storage == Storage.TEXT_ARRAY:
+            return sa.and_(col.is_not(None), sa.not_(dialect.array_is_empty(col)))
         return col.is_not(None)  # type: ignore[no-any-return]
     assert p.slot is not None
     param = _slot(p.slot)
@@ -127,13 +139,29 @@ def _pred(dialect: Dialect, col: Any, p: Pred) -> ColumnElement[bool]:
         return col.like(param, escape="\\")  # type: ignore[no-any-return]
     if k == "ilike":
         return dialect.ilike(col, param)
+    if k == "contains_all":
+        return dialect.contains_all(col, param)
+    if k == "not_contains_all":
+        return sa.or_(col.is_(None), sa.not_(dialect.contains_all(col, param)))
+    if k == "same_set":
+        return sa.and_(dialect.contains_all(col, param), dialect.contained_by(col, param))
+    if k == "element_ilike":
+        return dialect.element_ilike(col, param)
+    if k == "json_like":
+        return dialect.json_like(col, param)
+    if k == "json_contains":
+        return dialect.json_contains(col, param)
+    if k in ("regex", "iregex"):
+        return dialect.regex(col, param, k == "iregex")
     raise ValueError(f"unknown predicate {k}")
 
 
-def live_rows(t: Any, where: Where | None, include_deleted: bool, dialect: Dialect) -> list[ColumnElement[bool]]:
+def live_rows(
+    catalog: Catalog, t: Any, where: Where | None, include_deleted: bool, dialect: Dialect
+) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
     if where is not None:
-        conds.append(where_sql(dialect, t, where))
+        conds.append(where_sql(catalog, dialect, t, where))
     if not include_deleted:
         conds.append(t.c.deletedAt.is_(None))
     return conds
@@ -245,7 +273,7 @@ def _relation_json(
     inverse = target.field(f.relation.target_field)
     assert inverse is not None
     # the rows of this parent: the relation's own filter, order (then id) and bound
-    rows = [r.c[inverse.join_column] == parent.c.id, *live_rows(r, sel.where, sel.include_deleted, dialect)]
+    rows = [r.c[inverse.join_column] == parent.c.id, *live_rows(catalog, r, sel.where, sel.include_deleted, dialect)]
     order = order_sql(r, sel.order or (Sort("id", "AscNullsFirst"),))
     # the key the records are aggregated in order of: the id, or their rank in the order
     key = sa.func.row_number().over(order_by=order) if sel.order else r.c.id
@@ -270,7 +298,7 @@ def _relation_json(
     total = (
         sa.select(sa.func.count())
         .select_from(c)
-        .where(c.c[inverse.join_column] == parent.c.id, *live_rows(c, sel.where, sel.include_deleted, dialect))
+        .where(c.c[inverse.join_column] == parent.c.id, *live_rows(catalog, c, sel.where, sel.include_deleted, dialect))
         .correlate(parent)
         .scalar_subquery()
     )
@@ -299,11 +327,11 @@ def compile_read(catalog: Catalog, dialect: Dialect, plan: ReadPlan) -> Compiled
         cols: list[Any] = [t.c.id, dialect.as_text(record_json(catalog, dialect, aliases, t, plan.selection)).label("j")]
         if plan.with_total:
             c = table.alias("c")
-            total = sa.select(sa.func.count()).select_from(c).where(*live_rows(c, plan.where, plan.include_deleted, dialect))
+            total = sa.select(sa.func.count()).select_from(c).where(*live_rows(catalog, c, plan.where, plan.include_deleted, dialect))
             cols.append(total.scalar_subquery().label("total"))
         if plan.with_stamp:
             cols.append(dialect.as_text(dialect.json_value(t.c.updatedAt, Storage.TIMESTAMP)).label("stamp"))
-        conds = live_rows(t, plan.where, plan.include_deleted, dialect)
+        conds = live_rows(catalog, t, plan.where, plan.include_deleted, dialect)
         if plan.seek is not None:
             conds.append(seek_sql(t, table, plan.order, plan.seek.slot, reverse))
         stmt = sa.select(*cols).where(*conds).order_by(*order_sql(t, plan.order, reverse))
@@ -319,7 +347,7 @@ def compile_read(catalog: Catalog, dialect: Dialect, plan: ReadPlan) -> Compiled
 def compile_count(catalog: Catalog, dialect: Dialect, plan: CountPlan) -> Compiled:
     def build() -> Any:
         t = tables(catalog, dialect)[plan.object_name].alias("c")
-        return sa.select(sa.func.count()).select_from(t).where(*live_rows(t, plan.where, plan.include_deleted, dialect))
+        return sa.select(sa.func.count()).select_from(t).where(*live_rows(catalog, t, plan.where, plan.include_deleted, dialect))
 
     return cached(catalog, dialect, plan, build)
 
@@ -341,7 +369,7 @@ def compile_ids(catalog: Catalog, dialect: Dialect, object_name: str, where: Whe
 
     def build() -> Any:
         t = tables(catalog, dialect)[object_name]
-        conds = live_rows(t, where, include_deleted or only_deleted, dialect)
+        conds = live_rows(catalog, t, where, include_deleted or only_deleted, dialect)
         if only_deleted:
             conds.append(t.c.deletedAt.is_not(None))
         stmt = sa.select(t.c.id).where(*conds).order_by(t.c.id)

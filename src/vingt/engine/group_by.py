@@ -234,7 +234,7 @@ def plan_group_by(catalog: Catalog, obj: ObjectMeta, query: GroupByQuery) -> tup
     aggregates = tuple(dict.fromkeys(resolve_aggregate(obj, name, "INVALID_AGGREGATE") for name in query.aggregates))
     order = plan_group_order(obj, query.order_by, dimensions)
     b = Bindings()
-    where = plan_filter(obj, query.filter, b) if query.filter is not None else None
+    where = plan_filter(catalog, obj, query.filter, b) if query.filter is not None else None
     limit_slot = b.add(max(0, min(query.limit, MAX_LIMIT)))
     # the records order is checked even when no sample is asked for
     sample_order: tuple[Sort, ...] = plan_order(obj, query.order_for_records)
@@ -727,7 +727,7 @@ def compile_aggregates(catalog: Catalog, dialect: Dialect, plan: AggregatePlan) 
     def build() -> Any:
         t = tables(catalog, dialect)[plan.object_name].alias("c")
         cols = [sa.func.count(), *[_aggregate_sql(dialect, t, a) for a in plan.aggregates]]
-        return sa.select(*cols).select_from(t).where(*sqlc.live_rows(t, plan.where, plan.include_deleted, dialect))
+        return sa.select(*cols).select_from(t).where(*sqlc.live_rows(catalog, t, plan.where, plan.include_deleted, dialect))
 
     return sqlc.cached(catalog, dialect, plan, build)
 
@@ -759,7 +759,7 @@ def compile_group_by(catalog: Catalog, dialect: Dialect, plan: GroupByPlan) -> s
         if plan.sample is not None:
             cols.append(sa.func.row_number().over(order_by=order).label("gn"))
             cols += [_key(e).label(f"k{i}") for i, e in enumerate(dims)]
-        conds = sqlc.live_rows(t, plan.where, plan.include_deleted, dialect)
+        conds = sqlc.live_rows(catalog, t, plan.where, plan.include_deleted, dialect)
         groups = sa.select(*cols).select_from(src).where(*conds).group_by(*dims).order_by(*order)
         groups = _limit(groups, sa.bindparam(f"s{plan.limit_slot}"), dialect)
         if plan.sample is None:
@@ -771,7 +771,7 @@ def compile_group_by(catalog: Catalog, dialect: Dialect, plan: GroupByPlan) -> s
         every = (
             sa.select(r.c.id.label("rid"), *[_key(e).label(f"k{i}") for i, e in enumerate(rdims)], rank.label("rn"))
             .select_from(rsrc)
-            .where(*sqlc.live_rows(r, plan.where, plan.include_deleted, dialect))
+            .where(*sqlc.live_rows(catalog, r, plan.where, plan.include_deleted, dialect))
             .subquery("ranked_all")
         )
         ranked = sa.select(every).where(every.c.rn <= _lit(str(RECORDS_PER_GROUP))).subquery("ranked")
@@ -803,6 +803,7 @@ class Group:
 async def run_group_by(engine: Engine, obj: ObjectMeta, query: GroupByQuery) -> list[Group]:
     """Plan, compile and run one group-by: one statement, sample included."""
     engine.authorize(obj)
+    engine.authorize_filter(obj, query.filter)
     plan, b = plan_group_by(engine.catalog, obj, query)
     for d in plan.dimensions:
         if d.target is not None:

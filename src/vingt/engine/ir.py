@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-# Comparators of the filter grammar (REST.md §5.3), plus containsIlike / isEmptyArray used by GraphQL.
+# Comparators of the filter grammar (REST.md §5.3)
 COMPARATORS = (
     "eq",
     "neq",
@@ -52,7 +52,19 @@ class BoolOp:
     position: int = 0
 
 
-Filter = Condition | BoolOp
+@dataclass(frozen=True, slots=True)
+class Related:
+    """``field: {…}`` through a relation: records whose many-to-one ``field`` points at a
+    record matching ``filter``, or whose one-to-many ``field`` holds some record matching it
+    (EXISTS). Soft-deleted related records never match unless ``filter`` itself mentions
+    ``deletedAt``; a ``deletedAt`` inside ``filter`` is about the related records, not these."""
+
+    field: str
+    filter: Filter
+    position: int = 0
+
+
+Filter = Condition | BoolOp | Related
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +74,12 @@ class OrderItem:
 
 
 def mentions(filter_: Filter | None, field_name: str) -> bool:
-    """Whether any condition of the tree addresses ``field_name`` (the ``deletedAt`` rule)."""
+    """Whether any condition of the tree addresses ``field_name`` (the ``deletedAt`` rule);
+    conditions on related records (``Related``) are theirs, not the tree's."""
     if filter_ is None:
         return False
     if isinstance(filter_, Condition):
         return filter_.path[0] == field_name
+    if isinstance(filter_, Related):
+        return False
     return any(mentions(item, field_name) for item in filter_.items)

@@ -12,8 +12,10 @@ import re
 import uuid
 from typing import Any
 
-from vingt.engine.ir import BoolOp, Condition, Filter, OrderItem, mentions
-from vingt.engine.plans import Bindings, BoolPred, Pred, Selection, Sort, Where
+import orjson
+
+from vingt.engine.ir import BoolOp, Condition, Filter, OrderItem, Related, mentions
+from vingt.engine.plans import Bindings, BoolPred, Exists, Pred, Selection, Sort, Where
 from vingt.errors import ApiError
 from vingt.metadata.model import Catalog, FieldMeta, ObjectMeta
 from vingt.metadata.types import FieldType, Storage
@@ -105,9 +107,11 @@ def resolve_column(obj: ObjectMeta, path: tuple[str, ...], *, purpose: str) -> t
 
 # the most conditions one filter may hold (a named 400 beyond): bounds the statement's size
 MAX_FILTER_CONDITIONS = 1000
+# relations one filter may go through, one inside another (company: {people: {…}})
+MAX_FILTER_RELATIONS = 3
 
 
-def plan_filter(obj: ObjectMeta, f: Filter, b: Bindings) -> Where:
+def plan_filter(catalog: Catalog, obj: ObjectMeta, f: Filter, b: Bindings) -> Where:
     count = _conditions(f)
     if count > MAX_FILTER_CONDITIONS:
         raise ApiError(
@@ -115,19 +119,63 @@ def plan_filter(obj: ObjectMeta, f: Filter, b: Bindings) -> Where:
             f"The filter has {count} conditions; at most {MAX_FILTER_CONDITIONS} are allowed",
             {"limit": MAX_FILTER_CONDITIONS, "received": count},
         )
-    return _plan_filter(obj, f, b)
+    return _plan_filter(catalog, obj, f, b, 0)
 
 
 def _conditions(f: Filter) -> int:
     if isinstance(f, BoolOp):
         return sum(_conditions(item) for item in f.items)
+    if isinstance(f, Related):
+        return _conditions(f.filter)
     return 1
 
 
-def _plan_filter(obj: ObjectMeta, f: Filter, b: Bindings) -> Where:
+def _plan_filter(catalog: Catalog, obj: ObjectMeta, f: Filter, b: Bindings, level: int) -> Where:
     if isinstance(f, BoolOp):
-        return BoolPred(f.op, tuple(_plan_filter(obj, item, b) for item in f.items))
+        return BoolPred(f.op, tuple(_plan_filter(catalog, obj, item, b, level) for item in f.items))
+    if isinstance(f, Related):
+        return _plan_related(catalog, obj, f, b, level)
     return _plan_condition(obj, f, b)
+
+
+def related_target(catalog: Catalog, obj: ObjectMeta, f: Related) -> tuple[FieldMeta, ObjectMeta]:
+    """The relation field a ``Related`` filter goes through and the object it reaches:
+    a many-to-one relation, or a one-to-many relation that is not a morph relation."""
+    field = obj.field(f.field)
+    target = None
+    if field is not None and field.is_active and field.relation is not None:
+        target = catalog.by_singular.get(field.relation.target_object)
+    usable = field is not None and (field.is_many_to_one or (field.is_one_to_many and field.type != FieldType.MORPH_RELATION))
+    if field is None or target is None or not target.is_active or not usable:
+        accepted = sorted(
+            x.name for x in readable_fields(obj)
+            if x.is_many_to_one or (x.is_one_to_many and x.type != FieldType.MORPH_RELATION)
+        )
+        raise ApiError(
+            "INVALID_FILTER",
+            f"'{f.field}' is not a relation of '{obj.name_singular}' that records can be filtered through",
+            {"field": f.field, "object": obj.name_singular, "accepted": accepted, "position": f.position},
+        )
+    return field, target
+
+
+def _plan_related(catalog: Catalog, obj: ObjectMeta, f: Related, b: Bindings, level: int) -> Where:
+    field, target = related_target(catalog, obj, f)
+    if level >= MAX_FILTER_RELATIONS:
+        raise ApiError(
+            "FILTER_TOO_COMPLEX",
+            f"A filter goes through at most {MAX_FILTER_RELATIONS} relations, one inside another",
+            {"limit": MAX_FILTER_RELATIONS, "field": f.field},
+        )
+    where = _plan_filter(catalog, target, f.filter, b, level + 1)
+    if field.is_many_to_one:
+        local, remote = field.join_column, "id"
+    else:
+        assert field.relation is not None
+        inverse = target.field(field.relation.target_field)
+        assert inverse is not None and inverse.is_many_to_one
+        local, remote = "id", inverse.join_column
+    return Exists(target.name_singular, local, remote, where, include_deleted(f.filter))
 
 
 def include_deleted(f: Filter | None) -> bool:
@@ -174,20 +222,12 @@ def _plan_condition(obj: ObjectMeta, c: Condition, b: Bindings) -> Where:
     if op == "is":
         return Pred(column, storage, "is_null" if c.value == "NULL" else "not_null")
     if storage == Storage.JSON:
-        raise ApiError("INVALID_FILTER", f"'{'.'.join(c.path)}' can only be filtered with 'is'", details)
+        return _json_condition(c, column, storage, details, b)
     if storage == Storage.TEXT_ARRAY:
-        if op != "containsAny":
-            raise ApiError(
-                "INVALID_FILTER",
-                f"'{'.'.join(c.path)}' is a list: use containsAny or is",
-                {**details, "accepted": ["containsAny", "is"]},
-            )
-        assert isinstance(c.value, tuple)
-        values = [_coerce_scalar(field, Storage.TEXT, v, c) for v in c.value]
-        return Pred(column, storage, "overlaps", b.add(values, Storage.TEXT, many=True))
+        return _array_condition(field, c, column, storage, details, b)
     if op == "containsAny":
         raise ApiError("INVALID_FILTER", f"'containsAny' only applies to list fields, not '{'.'.join(c.path)}'", details)
-    if op in ("like", "ilike", "startsWith", "endsWith"):
+    if op in ("like", "ilike", "startsWith", "endsWith", "regex", "iregex"):
         if storage not in _TEXTUAL:
             raise ApiError("INVALID_FILTER", f"'{op}' only applies to text fields, not '{'.'.join(c.path)}'", details)
         assert isinstance(c.value, str)
@@ -215,6 +255,53 @@ def _plan_condition(obj: ObjectMeta, c: Condition, b: Bindings) -> Where:
     if storage == Storage.TIMESTAMP:
         return _timestamp_pred(column, storage, op, value, b)
     return Pred(column, storage, op, b.add(value, storage))
+
+
+_ARRAY_OPS = ("containsAny", "contains", "not_contains", "containsExactly", "containsIlike", "isEmptyArray", "is")
+_ARRAY_KINDS = {"containsAny": "overlaps", "contains": "contains_all", "not_contains": "not_contains_all",
+                "containsExactly": "same_set"}
+
+
+def _array_condition(
+    field: FieldMeta, c: Condition, column: str, storage: Storage, details: dict[str, Any], b: Bindings
+) -> Where:
+    """Lists (ARRAY, MULTI_SELECT): some of the values (``containsAny``), all of them
+    (``contains``, negated by ``not_contains``, which NULL lists match), exactly them as a set
+    (``containsExactly``), some value ILIKE a pattern (``containsIlike``, the caller's ``%``),
+    and ``isEmptyArray`` (an empty list is stored as NULL or ``[]``: both are empty)."""
+    op = c.op
+    if op not in _ARRAY_OPS:
+        raise ApiError(
+            "INVALID_FILTER",
+            f"'{'.'.join(c.path)}' is a list: use {', '.join(_ARRAY_OPS[:-1])} or is",
+            {**details, "accepted": list(_ARRAY_OPS)},
+        )
+    if op == "isEmptyArray":
+        if c.value not in ("true", "false"):
+            raise _bad_value(c, "boolean (true or false)")
+        return Pred(column, storage, "is_null" if c.value == "true" else "not_null")
+    raw = (c.value,) if isinstance(c.value, str) else c.value
+    if op == "containsIlike":
+        return Pred(column, storage, "element_ilike", b.add(list(raw), Storage.TEXT, many=True))
+    values = [_coerce_scalar(field, Storage.TEXT, v, c) for v in raw]
+    return Pred(column, storage, _ARRAY_KINDS[op], b.add(values, Storage.TEXT, many=True))
+
+
+def _json_condition(c: Condition, column: str, storage: Storage, details: dict[str, Any], b: Bindings) -> Where:
+    """JSON values: ``like`` on their text, ``containsJsonb`` (the value, JSON text, is
+    contained as jsonb's ``@>`` has it)."""
+    if c.op == "like" and isinstance(c.value, str):
+        return Pred(column, storage, "json_like", b.add(c.value, Storage.TEXT))
+    if c.op == "containsJsonb" and isinstance(c.value, str):
+        try:
+            value = orjson.loads(c.value)
+        except orjson.JSONDecodeError:
+            raise _bad_value(c, "JSON text") from None
+        return Pred(column, storage, "json_contains", b.add(value, Storage.JSON))
+    raise ApiError(
+        "INVALID_FILTER", f"'{'.'.join(c.path)}' can only be filtered with is, like or containsJsonb",
+        {**details, "accepted": ["is", "like", "containsJsonb"]},
+    )
 
 
 def _option_range(field: FieldMeta, column: str, storage: Storage, op: str, value: str, b: Bindings) -> Where:

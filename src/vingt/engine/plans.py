@@ -42,8 +42,9 @@ class Bindings:
 
 @dataclass(frozen=True, slots=True)
 class Pred:
-    """``column <kind> slot``. Kinds: eq neq gt gte lt lte in overlaps is_null not_null
-    like ilike empty_array. ``slot`` is None for kinds without a value."""
+    """``column <kind> slot``. Kinds: eq neq gt gte lt lte in is_null not_null like ilike
+    regex iregex; on arrays overlaps contains_all not_contains_all same_set element_ilike; on
+    JSON json_like json_contains. ``slot`` is None for kinds without a value."""
 
     column: str
     storage: Storage
@@ -57,7 +58,21 @@ class BoolPred:
     items: tuple[Where, ...]
 
 
-Where = Pred | BoolPred
+@dataclass(frozen=True, slots=True)
+class Exists:
+    """``EXISTS (SELECT 1 FROM <object_name> x WHERE x.<remote> = outer.<local> AND <where>
+    [AND x."deletedAt" IS NULL])``: a relation filter. Many-to-one: ``local`` is the join
+    column, ``remote`` ``id``; one-to-many: ``local`` is ``id``, ``remote`` the target's join
+    column."""
+
+    object_name: str
+    local: str
+    remote: str
+    where: Where | None
+    include_deleted: bool = False
+
+
+Where = Pred | BoolPred | Exists
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,7 +47,7 @@ def query_object(catalog: Catalog, name: str) -> ObjectMeta:
 def plan_query(catalog: Catalog, q: Query) -> QueryPlan:
     obj = query_object(catalog, q.object)
     b = Bindings()
-    where = plan_filter(obj, q.filter, b) if q.filter is not None else None
+    where = plan_filter(catalog, obj, q.filter, b) if q.filter is not None else None
     sorts = plan_order(obj, q.order)
     selection = plan_select(catalog, obj, q.select, b)
     page = q.page
@@ -150,7 +150,7 @@ def _relation(
             f"'{name}': a relation embeds 0 to {MAX_RELATION_LIMIT} records (after a non-negative offset)",
             {"field": name, "limit": MAX_RELATION_LIMIT, "first": rel.first, "offset": rel.offset},
         )
-    where = plan_filter(target, rel.filter, b) if rel.filter is not None else None
+    where = plan_filter(catalog, target, rel.filter, b) if rel.filter is not None else None
     order = plan_order(target, rel.order) if rel.order else ()
     return Selection(
         target.name_singular, inner.fields, inner.relations, where, include_deleted(rel.filter), order,

@@ -10,7 +10,7 @@ from vingt.auth.access import FULL, Access
 from vingt.db.database import Connection, Database
 from vingt.engine import compile as sqlc
 from vingt.engine.group_by import AggregatePlan, aggregate_values, compile_aggregates
-from vingt.engine.ir import Filter
+from vingt.engine.ir import BoolOp, Filter, Related
 from vingt.engine.planner import include_deleted, plan_filter, plan_selection
 from vingt.engine.plans import Bindings, Pred, ReadPlan, Selection, Sort
 from vingt.engine.preconditions import Tagged, _not_found, etag
@@ -68,6 +68,21 @@ class Reads:
             if target is not None:
                 self.authorize(target)
                 self._authorize_select(target, rel.select)
+                self.authorize_filter(target, rel.filter)
+
+    def authorize_filter(self, obj: ObjectMeta, filter_: Filter | None) -> None:
+        """Every object a filter reaches through relations must be the key's too."""
+        if self.access.whole or filter_ is None:
+            return
+        if isinstance(filter_, BoolOp):
+            for item in filter_.items:
+                self.authorize_filter(obj, item)
+        elif isinstance(filter_, Related):
+            f = obj.field(filter_.field)
+            target = self.catalog.by_singular.get(f.relation.target_object) if f and f.relation else None
+            if target is not None:
+                self.authorize(target)
+                self.authorize_filter(target, filter_.filter)
 
     async def run(self, q: Query) -> Page:
         """Run a ``Query``: the page in one statement (its total in it when asked for), plus
@@ -77,6 +92,7 @@ class Reads:
             if obj is not None:
                 self.authorize(obj)
                 self._authorize_select(obj, q.select)
+                self.authorize_filter(obj, q.filter)
         qp = plan_query(self.catalog, q)
         obj = self.catalog.object(qp.read.object_name)
         compiled = sqlc.compile_read(self.catalog, self.dialect, qp.read)
@@ -117,8 +133,9 @@ class Reads:
             )
 
     async def _count(self, target: Database | Connection, obj: ObjectMeta, filter_: Filter | None) -> int:
+        self.authorize_filter(obj, filter_)
         b = Bindings()
-        where = plan_filter(obj, filter_, b) if filter_ is not None else None
+        where = plan_filter(self.catalog, obj, filter_, b) if filter_ is not None else None
         compiled = sqlc.compile_count(
             self.catalog, self.dialect, sqlc.CountPlan(obj.name_singular, where, include_deleted(filter_))
         )

@@ -58,6 +58,9 @@ class RecordInput:
     def __init__(self) -> None:
         self.columns: dict[str, Any] = {}
         self.position_hint: str | None = None  # "first" | "last" | None
+        # ``connect`` by unique fields other than ``id``: (relation field, its ``where``),
+        # resolved to the join column by the engine before the write
+        self.connects: list[tuple[FieldMeta, dict[str, Any]]] = []
 
 
 def coerce_record(obj: ObjectMeta, payload: Any, *, creating: bool, index: int | None = None) -> RecordInput:
@@ -128,19 +131,23 @@ def _coerce_relation(field: FieldMeta, value: Any, out: RecordInput) -> None:
         out.columns[field.join_column] = None if value is None else parse_uuid(value, name)
         return
     if isinstance(value, dict):
+        value = {k: v for k, v in value.items() if v is not None}  # GraphQL clients may send nulls
         if value.get("disconnect") is True and len(value) == 1:
             out.columns[field.join_column] = None
             return
         connect = value.get("connect")
         if len(value) == 1 and isinstance(connect, dict) and isinstance(connect.get("where"), dict):
-            target_id = connect["where"].get("id")
-            if len(connect["where"]) == 1 and target_id is not None:
-                out.columns[field.join_column] = parse_uuid(target_id, name)
+            where = {k: v for k, v in connect["where"].items() if v is not None}
+            if list(where) == ["id"]:
+                out.columns[field.join_column] = parse_uuid(where["id"], name)
                 return
-            raise invalid(name, f"'{name}.connect.where' supports only 'id'")
+            if where:
+                out.connects.append((field, where))
+                return
+            raise invalid(name, f"'{name}.connect.where' names no unique field")
     raise invalid(
         name,
-        f"relation '{name}' takes '{field.join_column}', or {{\"connect\": {{\"where\": {{\"id\": …}}}}}} "
+        f"relation '{name}' takes '{field.join_column}', or {{\"connect\": {{\"where\": {{<unique field>: …}}}}}} "
         "or {\"disconnect\": true}",
     )
 

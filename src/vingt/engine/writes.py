@@ -19,7 +19,7 @@ from vingt.engine.changes import Change, changes
 from vingt.engine.compile_events import compile_insert_evented, compile_update_evented, timeline_slots
 from vingt.engine.ir import Filter
 from vingt.engine.planner import include_deleted, parse_date, parse_timestamp, plan_filter, plan_selection
-from vingt.engine.plans import Bindings, Selection
+from vingt.engine.plans import Bindings, BoolPred, Pred, Selection
 from vingt.engine.preconditions import Preconditions, Tagged, _not_found, _tagged, etag, stamp_text
 from vingt.engine.reads import Reads
 from vingt.engine.values import (
@@ -29,6 +29,7 @@ from vingt.engine.values import (
     column_adapters,
     column_storages,
     insert_template,
+    parse_uuid,
 )
 from vingt.errors import ApiError
 from vingt.metadata.model import Catalog, ObjectMeta
@@ -77,6 +78,7 @@ class Writes(Reads, Preconditions):
             # insert (rendering the record in the same statement at depth 0), then its event
             selection = self._selection(obj, depth, fields)
             inp = coerce_record(obj, payload, creating=True)
+            await self._connect([inp])
             if self.dialect.name == "postgresql" and selection.whole and not timeline.writes_apart(obj):
                 return await self._insert_evented(obj, inp, selection)
             async with self.db.unit() as conn:
@@ -93,6 +95,53 @@ class Writes(Reads, Preconditions):
         selection, strip = self._tagged_selection(obj, depth, fields)
         ids, records = await self._create(obj, [payload], upsert, match, selection)
         return _tagged(ids[0], records[0], strip)
+
+    async def _connect(self, inputs: list[RecordInput]) -> None:
+        """``connect: {where: {<unique field>: …}}`` of each input → its join column: the one
+        live target record whose unique fields hold those values (one read per connect; the
+        key must reach the target). No such record → 400 ``RELATION_TARGET_NOT_FOUND``."""
+        for inp in inputs:
+            for field, where in inp.connects:
+                assert field.relation is not None
+                target = self.catalog.object(field.relation.target_object)
+                self.authorize(target)
+                inp.columns[field.join_column] = await self._unique_target(field.name, target, where)
+            inp.connects = []
+
+    async def _unique_target(self, name: str, target: ObjectMeta, where: dict[str, Any]) -> str:
+        unique = {c for f in target.fields if f.is_active and (f.is_unique or f.name == "id") for c in unique_columns(f)}
+        accepted = sorted(f.name for f in target.fields if f.is_active and (f.is_unique or f.name == "id"))
+        try:
+            # the values as a write stores them (e-mails lower-cased, URLs normalised …)
+            given = coerce_record(target, {k: v for k, v in where.items() if k != "id"}, creating=False).columns
+            if "id" in where:
+                given["id"] = parse_uuid(where["id"], f"{name}.connect.where.id")
+        except ApiError as exc:
+            raise ApiError(
+                "VALIDATION_ERROR", f"'{name}.connect.where': {exc.message}", {"field": name, "accepted": accepted},
+            ) from None
+        if not given or any(c not in unique for c in given) or any(v is None for v in given.values()):
+            raise ApiError(
+                "VALIDATION_ERROR",
+                f"'{name}.connect.where' must name values of unique fields of {target.name_singular}: {accepted}",
+                {"field": name, "accepted": accepted},
+            )
+        b = Bindings()
+        storages = self._storages(target)
+        where_plan = BoolPred("and", tuple(
+            Pred(column, storages[column], "eq", b.add(value, storages[column])) for column, value in sorted(given.items())
+        ))
+        limit_slot = b.add(2)
+        compiled = sqlc.compile_ids(self.catalog, self.dialect, target.name_singular, where_plan, False, False, limit_slot)
+        found = [str(r[0]) for r in await self.db.fetch(compiled.sql, self._params(compiled, b))]
+        if len(found) != 1:
+            raise ApiError(
+                "RELATION_TARGET_NOT_FOUND",
+                f"No {target.name_singular} record matches '{name}.connect.where'" if not found
+                else f"Several {target.name_singular} records match '{name}.connect.where'",
+                {"field": name, "object": target.name_singular, "where": where},
+            )
+        return found[0]
 
     async def _insert_evented(self, obj: ObjectMeta, inp: RecordInput, whole: Selection) -> Tagged:
         """Insert one record, render it and write its event, in one statement (PostgreSQL)."""
@@ -172,6 +221,7 @@ class Writes(Reads, Preconditions):
                 {"limit": MAX_BATCH, "received": len(payloads)},
             )
         inputs = [coerce_record(obj, p, creating=True, index=i if len(payloads) > 1 else None) for i, p in enumerate(payloads)]
+        await self._connect(inputs)
         now = _now()
         async with self.db.unit() as conn:
             try:
@@ -484,6 +534,7 @@ class Writes(Reads, Preconditions):
         strip: bool = False,
     ) -> Tagged:
         inp = coerce_record(obj, payload, creating=False)
+        await self._connect([inp])
         if (
             self.dialect.name == "postgresql" and selection.whole and if_match is None and inp.position_hint is None
             and not timeline.writes_apart(obj)
@@ -540,6 +591,7 @@ class Writes(Reads, Preconditions):
     ) -> list[str]:
         self.authorize(obj, write=True)
         inp = coerce_record(obj, payload, creating=False)
+        await self._connect([inp])
         selection = self._selection(obj, depth, fields)
         now = _now()
         async with self.db.unit() as conn:
@@ -559,8 +611,9 @@ class Writes(Reads, Preconditions):
     async def _ids(self, conn: Connection, obj: ObjectMeta, filter_: Filter | None, only_deleted: bool = False) -> list[str]:
         """The ids a write by filter touches: at most ``max_affected``, else 400 and nothing
         is written."""
+        self.authorize_filter(obj, filter_)
         b = Bindings()
-        where = plan_filter(obj, filter_, b) if filter_ is not None else None
+        where = plan_filter(self.catalog, obj, filter_, b) if filter_ is not None else None
         limit_slot = b.add(self.max_affected + 1)
         compiled = sqlc.compile_ids(
             self.catalog, self.dialect, obj.name_singular, where, include_deleted(filter_), only_deleted, limit_slot

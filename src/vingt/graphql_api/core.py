@@ -263,6 +263,7 @@ class _Run:
         self.settings = app.state.settings
         self.variables = variables
         self.core = core
+        self.catalog = principal.catalog
         self.engine = Engine(
             app.state.db, app.state.dialect, principal.catalog,
             Actor("API", principal.key_name, api_key_id=principal.key_id, access=principal.access),
@@ -345,7 +346,7 @@ class _Run:
         return await handler(root, obj, args)
 
     async def _read(self, obj: Any, shape: Obj, flt: Filter | None, page: Page) -> tuple[list[dict[str, Any]], Binder]:
-        binder = Binder(self.variables)
+        binder = Binder(self.catalog, self.variables)
         q = Query(obj.name_singular, flt, (), page, binder.select(shape))
         result = await self.engine.run(q)
         return _records(result.records), binder
@@ -353,11 +354,11 @@ class _Run:
     async def _findMany(self, root: RootField, obj: Any, args: dict[str, Any]) -> Any:  # noqa: N802
         conn = root.shape
         assert isinstance(conn, Conn)
-        binder = Binder(self.variables)
+        binder = Binder(self.catalog, self.variables)
         nodes = conn.nodes()
         select = binder.select(nodes[0], tuple(nodes[1:])) if nodes else Select(())
         q = Query(
-            obj.name_singular, to_filter(obj, args.get("filter")), to_order(args.get("orderBy")),
+            obj.name_singular, to_filter(self.catalog, obj, args.get("filter")), to_order(args.get("orderBy")),
             to_page(args, DEFAULT_PAGE, self.settings.graphql_max_page_size), select,
             total=conn.wants("totalCount"), aggregates=conn.aggregates(),
         )
@@ -368,7 +369,7 @@ class _Run:
     async def _findOne(self, root: RootField, obj: Any, args: dict[str, Any]) -> Any:  # noqa: N802
         shape = root.shape
         assert isinstance(shape, Obj)
-        flt = to_filter(obj, args.get("filter"))
+        flt = to_filter(self.catalog, obj, args.get("filter"))
         if flt is None:
             raise ApiError("MISSING_FILTER", "Missing filter argument", {"parameter": "filter"})
         records, binder = await self._read(obj, shape, flt, Page(first=1))
@@ -402,7 +403,7 @@ class _Run:
         return shape_obj(shape, orjson.loads(tagged.record), {})
 
     def _bulk_filter(self, obj: Any, args: dict[str, Any]) -> Filter:
-        flt = to_filter(obj, args.get("filter"))
+        flt = to_filter(self.catalog, obj, args.get("filter"))
         if flt is None:
             raise ApiError(
                 "MISSING_FILTER", "A non-empty filter is required for a bulk mutation", {"parameter": "filter"}
@@ -506,7 +507,7 @@ class _Run:
         if conn.wants("totalCount"):
             aggregates.insert(0, "totalCount")
         query = GroupByQuery(
-            group_by=_no_nulls(args["groupBy"]), aggregates=aggregates, filter=to_filter(obj, args.get("filter")),
+            group_by=_no_nulls(args["groupBy"]), aggregates=aggregates, filter=to_filter(self.catalog, obj, args.get("filter")),
             order_by=_no_nulls(args.get("orderBy") or []),
             limit=DEFAULT_LIMIT if args.get("limit") is None else args["limit"],
             include_records=conn.wants("edges"), order_for_records=to_order(args.get("orderByForRecords")),

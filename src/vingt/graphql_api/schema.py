@@ -74,7 +74,7 @@ def _comparisons(name: str, value: GraphQLInputType, ops: tuple[str, ...], *, li
 _ORDERED = ("eq", "neq", "gt", "gte", "lt", "lte")
 UUID_FILTER = _comparisons("UUIDFilter", scalars.UUID, _ORDERED)
 STRING_FILTER = _comparisons(
-    "StringFilter", GraphQLString, (*_ORDERED, "startsWith", "endsWith", "like", "ilike")
+    "StringFilter", GraphQLString, (*_ORDERED, "startsWith", "endsWith", "like", "ilike", "regex", "iregex")
 )
 FLOAT_FILTER = _comparisons("FloatFilter", GraphQLFloat, _ORDERED)
 INT_FILTER = _comparisons("IntFilter", GraphQLInt, _ORDERED)
@@ -84,11 +84,21 @@ BOOLEAN_FILTER = _comparisons("BooleanFilter", GraphQLBoolean, ("eq",), listed=F
 DATE_TIME_FILTER = _comparisons("DateTimeFilter", scalars.DATE_TIME, _ORDERED)
 DATE_FILTER = _comparisons("DateFilter", scalars.DATE, _ORDERED)
 SELECT_FILTER = _comparisons("SelectFilter", GraphQLString, ("eq", "neq"))
-RAW_JSON_FILTER = GraphQLInputObjectType("RawJsonFilter", {"is": GraphQLInputField(FILTER_IS)})
-ARRAY_FILTER = GraphQLInputObjectType(
-    "ArrayFilter",
-    {"containsAny": GraphQLInputField(GraphQLList(GraphQLNonNull(GraphQLString))), "is": GraphQLInputField(FILTER_IS)},
-)
+RAW_JSON_FILTER = GraphQLInputObjectType("RawJsonFilter", {
+    "is": GraphQLInputField(FILTER_IS),
+    "like": GraphQLInputField(GraphQLString),
+    "containsJsonb": GraphQLInputField(scalars.JSON),
+})
+_STRINGS = GraphQLList(GraphQLNonNull(GraphQLString))
+# containsIlike is a list (GRAPHQL.md §7.2); GraphQL's input coercion also takes one pattern
+ARRAY_FILTER = GraphQLInputObjectType("ArrayFilter", {
+    "containsAny": GraphQLInputField(_STRINGS),
+    "containsIlike": GraphQLInputField(_STRINGS),
+    "contains": GraphQLInputField(_STRINGS),
+    "not_contains": GraphQLInputField(_STRINGS),
+    "is": GraphQLInputField(FILTER_IS),
+    "isEmptyArray": GraphQLInputField(GraphQLBoolean),
+})
 GROUP_BY_DATE = GraphQLInputObjectType(
     "GroupByDateGranularityInput",
     {
@@ -255,6 +265,7 @@ class _Builder:
         self.group_order: dict[str, GraphQLInputObjectType] = {}
         self.enums: dict[tuple[str, str], GraphQLEnumType | None] = {}
         self.enum_filters: dict[str, GraphQLInputObjectType] = {}
+        self.relation_inputs: dict[str, GraphQLInputObjectType] = {}
         self.result = CoreSchema(GraphQLSchema())
 
     def build(self) -> CoreSchema:
@@ -294,7 +305,9 @@ class _Builder:
             if f.type == FieldType.MULTI_SELECT:
                 fields = {
                     "containsAny": GraphQLInputField(GraphQLList(GraphQLNonNull(enum))),
+                    "containsExactly": GraphQLInputField(GraphQLList(GraphQLNonNull(enum))),
                     "is": GraphQLInputField(FILTER_IS),
+                    "isEmptyArray": GraphQLInputField(GraphQLBoolean),
                 }
                 self.enum_filters[name] = GraphQLInputObjectType(name, fields)
             else:
@@ -408,6 +421,10 @@ class _Builder:
             if f.is_relation:
                 if f.is_many_to_one:
                     out.setdefault(f.join_column, GraphQLInputField(UUID_FILTER))
+                target = self._target(f)
+                # to-one: the related record matches; to-many (not morph): some related record does
+                if target is not None and (f.is_many_to_one or f.type != FieldType.MORPH_RELATION):
+                    out[f.name] = GraphQLInputField(self.filter[target.name_singular])
                 continue
             if f.is_composite:
                 out[f.name] = GraphQLInputField(COMPOSITES[f.type]["filter"])
@@ -440,6 +457,9 @@ class _Builder:
             if f.is_relation:
                 if f.is_many_to_one:
                     out.setdefault(f.join_column, GraphQLInputField(GraphQLID))
+                    target = self._target(f)
+                    if target is not None:
+                        out[f.name] = GraphQLInputField(self._relation_input(target))
                 continue
             if f.name == "id":
                 out["id"] = GraphQLInputField(GraphQLID)
@@ -451,6 +471,35 @@ class _Builder:
             required = creating and not f.is_nullable and f.default_value is None and not f.is_system
             out[f.name] = GraphQLInputField(GraphQLNonNull(t) if required else t)
         return out
+
+    def _relation_input(self, target: ObjectMeta) -> GraphQLInputObjectType:
+        """``<Target>RelationInput { connect: {where: <Target>WhereUniqueInput!}, disconnect }``
+        (GRAPHQL.md §9.3): ``where`` holds ``id`` and each unique field, a composite one by its
+        unique sub-fields (``domainName: {primaryLinkUrl}``)."""
+        name = target.name_singular
+        if name not in self.relation_inputs:
+            def where_fields() -> dict[str, GraphQLInputField]:
+                out: dict[str, GraphQLInputField] = {"id": GraphQLInputField(scalars.UUID)}
+                for f in readable_fields(target):
+                    if not f.is_unique or f.name == "id" or f.is_relation:
+                        continue
+                    if f.is_composite:
+                        subs = {s.name: GraphQLInputField(_STORAGE_OUTPUT[s.storage])  # type: ignore[arg-type]
+                                for s in f.subfields if s.unique_key}
+                        out[f.name] = GraphQLInputField(GraphQLInputObjectType(
+                            naming.type_name(target, capitalize(f.name) + "WhereInput"), subs))
+                    else:
+                        out[f.name] = GraphQLInputField(self._scalar(target, f))  # type: ignore[arg-type]
+                return out
+
+            where = GraphQLInputObjectType(naming.type_name(target, "WhereUniqueInput"), where_fields)
+            connect = GraphQLInputObjectType(
+                naming.type_name(target, "ConnectInput"), {"where": GraphQLInputField(GraphQLNonNull(where))}
+            )
+            self.relation_inputs[name] = GraphQLInputObjectType(naming.type_name(target, "RelationInput"), {
+                "connect": GraphQLInputField(connect), "disconnect": GraphQLInputField(GraphQLBoolean),
+            })
+        return self.relation_inputs[name]
 
     def _group_by_fields(self, o: ObjectMeta) -> dict[str, GraphQLInputField]:
         out: dict[str, GraphQLInputField] = {}

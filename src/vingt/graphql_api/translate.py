@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
@@ -31,11 +32,11 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_directive_values
 
-from vingt.engine.ir import BoolOp, Condition, Filter, OrderItem
+from vingt.engine.ir import BoolOp, Condition, Filter, OrderItem, Related
 from vingt.engine.query import Page, Relation, Select
 from vingt.errors import ApiError
 from vingt.graphql_api.schema import CoreSchema
-from vingt.metadata.model import ObjectMeta
+from vingt.metadata.model import Catalog, ObjectMeta
 
 NESTED_MAX = 60  # records per parent in a nested one-to-many connection (Twenty's bound)
 MAX_RELATION_LEVELS = 3  # nesting of relations below a root field (DECISIONS.md §4)
@@ -258,9 +259,10 @@ def arguments(fdef: GraphQLField, node: FieldNode, variables: VariableValues | N
     return get_argument_values(fdef, node, variables)
 
 
-def to_filter(obj: ObjectMeta, value: dict[str, Any] | None, where: str = "filter") -> Filter | None:
+def to_filter(catalog: Catalog, obj: ObjectMeta, value: dict[str, Any] | None, where: str = "filter") -> Filter | None:
     """A ``<O>FilterInput`` value → the filter tree (several keys are ANDed, as are several
-    operators of one field)."""
+    operators of one field); a relation's entry (``company: {…}``, ``people: {…}``) is a
+    ``Related`` filter on its target."""
     if not value:
         return None
     items: list[Filter] = []
@@ -268,17 +270,23 @@ def to_filter(obj: ObjectMeta, value: dict[str, Any] | None, where: str = "filte
         if cond is None:
             continue
         if key in ("and", "or"):
-            parts = [p for p in (to_filter(obj, v, where) for v in cond) if p is not None]
+            parts = [p for p in (to_filter(catalog, obj, v, where) for v in cond) if p is not None]
             if parts:
                 items.append(BoolOp(key, tuple(parts)) if len(parts) > 1 else parts[0])
             continue
         if key == "not":
-            inner = to_filter(obj, cond, where)
+            inner = to_filter(catalog, obj, cond, where)
             if inner is not None:
                 items.append(BoolOp("not", (inner,)))
             continue
         f = obj.field(key)
-        if f is not None and f.is_composite:
+        if f is not None and f.is_relation and f.relation is not None:
+            target = catalog.by_singular.get(f.relation.target_object)
+            nested = to_filter(catalog, target, cond, where) if target is not None else None
+            if nested is None:
+                raise _empty(key, where)
+            items.append(Related(key, nested))
+        elif f is not None and f.is_composite:
             subs = [(sub, ops) for sub, ops in cond.items() if ops is not None]
             if not subs:
                 raise _empty(key, where)
@@ -301,6 +309,9 @@ def _conditions(path: tuple[str, ...], ops: dict[str, Any], where: str) -> list[
     out: list[Filter] = []
     for op, value in ops.items():
         if value is None:
+            continue
+        if op == "containsJsonb":  # any JSON value: the engine takes it as JSON text
+            out.append(Condition(path, op, orjson.dumps(value).decode()))
             continue
         if isinstance(value, list):
             if not value:
@@ -354,7 +365,8 @@ class Binder:
     """Builds the engine's selection for a shape with this request's variables, and
     remembers each nested connection's page size for shaping."""
 
-    def __init__(self, variables: VariableValues | None):
+    def __init__(self, catalog: Catalog, variables: VariableValues | None):
+        self.catalog = catalog
         self.variables = variables
         self.firsts: dict[int, int] = {}
 
@@ -416,7 +428,7 @@ class Binder:
             self.firsts[id(conn)] = size
         select = self.select(shapes[0], tuple(shapes[1:])) if shapes else Select(())
         return Relation(
-            select, to_filter(target, bound.get("filter")), to_order(bound.get("orderBy")), size + 1, offset,
+            select, to_filter(self.catalog, target, bound.get("filter")), to_order(bound.get("orderBy")), size + 1, offset,
             any(conn.wants("totalCount") for conn, _f, _n in conns),
         )
 

@@ -117,6 +117,30 @@ class Dialect:
     def ilike(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
         raise NotImplementedError
 
+    def contains_all(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
+        """The array column holds every value of the list ``param``."""
+        raise NotImplementedError
+
+    def contained_by(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
+        """Every value of the array column is in the list ``param``."""
+        raise NotImplementedError
+
+    def element_ilike(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
+        """Some value of the array column matches (ILIKE) one of the patterns of ``param``."""
+        raise NotImplementedError
+
+    def json_like(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
+        """The JSON column's text LIKE ``param``."""
+        raise NotImplementedError
+
+    def json_contains(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
+        """jsonb containment (``@>``) of the JSON value ``param``."""
+        raise NotImplementedError
+
+    def regex(self, col: ColumnElement[Any], param: Any, insensitive: bool) -> ColumnElement[Any]:
+        """``~`` / ``~*``: the text column matches the regular expression ``param``."""
+        raise NotImplementedError
+
     def compile(self, stmt: Any) -> tuple[str, list[str]]:
         """Statement → (SQL text, bind names in positional order)."""
         compiled = stmt.compile(dialect=self.sa_dialect)
@@ -206,6 +230,27 @@ class PostgresDialect(Dialect):
 
     def ilike(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
         return col.op("ILIKE")(param)
+
+    def contains_all(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
+        return col.op("@>", is_comparison=True)(param)
+
+    def contained_by(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
+        return col.op("<@", is_comparison=True)(param)
+
+    def element_ilike(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
+        mine = sa.func.unnest(col).table_valued("value").render_derived(name="mine")
+        return sa.exists(
+            sa.select(sa.literal_column("1")).select_from(mine).where(mine.c.value.op("ILIKE")(sa.func.any(param)))
+        )
+
+    def json_like(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
+        return sa.cast(col, sa.Text).like(param)
+
+    def json_contains(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
+        return col.op("@>", is_comparison=True)(sa.cast(param, postgresql.JSONB))
+
+    def regex(self, col: ColumnElement[Any], param: Any, insensitive: bool) -> ColumnElement[Any]:
+        return col.op("~*" if insensitive else "~")(param)
 
     def adapt_list(self, storage: Storage, values: list[Any]) -> Any:
         return [self.adapt(storage, v) for v in values]
@@ -306,6 +351,36 @@ class SqliteDialect(Dialect):
 
     def ilike(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
         return sa.func.vingt_casefold(col).like(sa.func.vingt_casefold(param))
+
+    def _none_missing(self, have: Any, want: Any) -> ColumnElement[Any]:
+        """No value of the JSON array ``want`` is missing from the JSON array ``have``."""
+        w = sa.func.json_each(want).table_valued("value").alias("w")
+        h = sa.select(sa.literal_column("value")).select_from(sa.func.json_each(have)).scalar_subquery()
+        return sa.not_(sa.exists(sa.select(sa.literal_column("1")).select_from(w).where(w.c.value.not_in(h))))
+
+    def contains_all(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
+        return sa.and_(col.is_not(None), self._none_missing(col, param))
+
+    def contained_by(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
+        return sa.and_(col.is_not(None), self._none_missing(param, col))
+
+    def element_ilike(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
+        mine = sa.func.json_each(col).table_valued("value").alias("mine")
+        wanted = sa.func.json_each(param).table_valued("value").alias("wanted")
+        return sa.exists(
+            sa.select(sa.literal_column("1")).select_from(mine).join(wanted, sa.true())
+            .where(sa.func.vingt_casefold(mine.c.value).like(sa.func.vingt_casefold(wanted.c.value)))
+        )
+
+    def json_like(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
+        return sa.func.json(col).like(param)
+
+    def json_contains(self, col: ColumnElement[Any], param: Any) -> ColumnElement[Any]:
+        return sa.func.vingt_json_contains(col, param) == sa.literal_column("1")
+
+    def regex(self, col: ColumnElement[Any], param: Any, insensitive: bool) -> ColumnElement[Any]:
+        flag: Any = sa.literal_column("1" if insensitive else "0")
+        return sa.func.vingt_regexp(param, col, flag) == sa.literal_column("1")
 
     def adapt_list(self, storage: Storage, values: list[Any]) -> Any:
         return orjson.dumps([self.adapt(storage, v) for v in values]).decode()
