@@ -109,7 +109,11 @@ def test_sigterm_lets_the_requests_in_flight_finish(tmp_path: Path) -> None:
         upgrade(parse_database_url(database_url))
         ws = make_workspace(database_url, "Shutdown")
         server = Server(database_url, tmp_path / "serve.log")
-        held = _Held(database_url, server, ws.token, requests=2)
+        try:
+            held = _Held(database_url, server, ws.token, requests=2)
+        except BaseException:
+            server.stop()  # the request never got held: nothing to wait for
+            raise
         try:
             server.proc.send_signal(signal.SIGTERM)
             _wait(lambda: _refuses_connections(server.port), "the server to stop accepting")
@@ -133,7 +137,11 @@ def test_past_the_bound_the_unfinished_write_is_rolled_back(tmp_path: Path) -> N
         upgrade(parse_database_url(database_url))
         ws = make_workspace(database_url, "Shutdown")
         server = Server(database_url, tmp_path / "serve.log", env={"VINGT_SHUTDOWN_TIMEOUT_SECONDS": "1"})
-        held = _Held(database_url, server, ws.token)
+        try:
+            held = _Held(database_url, server, ws.token)
+        except BaseException:
+            server.stop()  # the request never got held: nothing to wait for
+            raise
         try:
             server.proc.send_signal(signal.SIGTERM)
             server.proc.wait(timeout=60)  # exits with the row still locked: the bound cut the request

@@ -5,6 +5,8 @@ servers sharing one budget through Redis."""
 from __future__ import annotations
 
 import math
+import socket
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -132,3 +134,47 @@ def test_redis_unreachable_serves_without_limits(tmp_path: Path, database_url: s
         assert "rate limits are off" in s.log_path.read_text()
     finally:
         s.stop()
+
+
+@pytest.mark.e2e
+def test_redis_stopped_mid_test_requests_keep_succeeding(tmp_path: Path, database_url: str) -> None:
+    """A Redis of the test's own, stopped while the server counts in it, then started again."""
+    port = live_server._free_port()
+
+    def start_redis() -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", live_server.HOST, "--save", "",
+                                 "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex((live_server.HOST, port)) == 0:
+                    return proc
+            time.sleep(0.05)
+        proc.kill()
+        raise AssertionError("redis-server did not start")
+
+    redis = start_redis()
+    env = {"VINGT_RATE_LIMIT_PER_SECOND": "1000", "VINGT_REDIS_URL": f"redis://{live_server.HOST}:{port}/0"}
+    s = live_server.Server(database_url, tmp_path / "s.log", env=env)
+    try:
+        w = make_workspace(database_url, "RedisStops")
+        with httpx.Client(base_url=s.base, headers=auth(w), timeout=30) as c:
+            counted = c.get("/rest/people")
+            assert counted.status_code == 200 and "X-RateLimit-Remaining" in counted.headers
+            assert c.get("/readyz").status_code == 200
+            redis.terminate()
+            redis.wait(timeout=30)
+            served = [c.get("/rest/people") for _ in range(5)]
+            assert [r.status_code for r in served] == [200] * 5
+            assert "X-RateLimit-Remaining" not in served[-1].headers  # not counted while Redis is away
+            ready = c.get("/readyz")
+            assert ready.status_code == 503 and "rate limits are off" in ready.json()["checks"]["redis"]
+            redis = start_redis()
+            again = [c.get("/rest/people") for _ in range(3)]  # a connection lost with Redis is made again
+            assert [r.status_code for r in again] == [200] * 3
+            assert "X-RateLimit-Remaining" in again[-1].headers
+            assert c.get("/readyz").status_code == 200
+    finally:
+        s.stop()
+        redis.kill()
+        redis.wait()
