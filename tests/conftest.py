@@ -14,17 +14,18 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from starlette.testclient import TestClient
 
 from vingt.app import create_app
-from vingt.db.database import open_database
+from vingt.db.database import Database, open_database
 from vingt.db.migrate import upgrade
 from vingt.db.url import parse_database_url
 from vingt.settings import Settings
@@ -107,6 +108,19 @@ def backend(database_url: str) -> str:
 class Workspace:
     id: str
     token: str
+
+
+def with_db(database_url: str, fn: Callable[[Database], Awaitable[Any]]) -> Any:
+    """``fn`` run on a database of its own (opened, then closed), from a test's thread."""
+    async def run() -> Any:
+        db = open_database(parse_database_url(database_url))
+        await db.start()
+        try:
+            return await fn(db)
+        finally:
+            await db.close()
+
+    return asyncio.run(run())
 
 
 def make_workspace(database_url: str, name: str = "Test") -> Workspace:

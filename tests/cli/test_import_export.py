@@ -5,35 +5,20 @@ Twenty's labels are read as headers and relations found by a unique field of the
 
 from __future__ import annotations
 
-import asyncio
 import csv
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
-from conftest import make_workspace
+from conftest import make_workspace, with_db
 from vingt.cli import main
-from vingt.db.database import Database, open_database
+from vingt.db.database import Database
 from vingt.db.system_queries import load_events
-from vingt.db.url import parse_database_url
 from vingt.engine.query import Page, Query
 from vingt.sql.dialect import dialect_for
 from vingt.workspace_engine import workspace_engine
-
-
-def _db(url: str, fn: Callable[[Database], Awaitable[Any]]) -> Any:
-    async def run() -> Any:
-        db = open_database(parse_database_url(url))
-        await db.start()
-        try:
-            return await fn(db)
-        finally:
-            await db.close()
-
-    return asyncio.run(run())
 
 
 def create(url: str, workspace: str, obj: str, payloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -42,7 +27,7 @@ def create(url: str, workspace: str, obj: str, payloads: list[dict[str, Any]]) -
         out = await engine.create(engine.catalog.object(obj), payloads, upsert=False, depth=0, fields=None)
         return [orjson.loads(r) for r in out]
 
-    return _db(url, run)  # type: ignore[no-any-return]
+    return with_db(url, run)  # type: ignore[no-any-return]
 
 
 def records(url: str, workspace: str, obj: str) -> list[dict[str, Any]]:
@@ -50,11 +35,11 @@ def records(url: str, workspace: str, obj: str) -> list[dict[str, Any]]:
         engine = await workspace_engine(db, workspace)
         return (await engine.run(Query(obj, page=Page(first=1000)))).records
 
-    return [orjson.loads(r) for r in _db(url, run)]
+    return [orjson.loads(r) for r in with_db(url, run)]
 
 
 def events(url: str, workspace: str) -> list[dict[str, Any]]:
-    return _db(url, lambda db: load_events(db, dialect_for(db.kind), workspace))  # type: ignore[no-any-return]
+    return with_db(url, lambda db: load_events(db, dialect_for(db.kind), workspace))  # type: ignore[no-any-return]
 
 
 def vingt(url: str, *args: str) -> int:

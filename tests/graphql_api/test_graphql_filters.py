@@ -14,25 +14,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from conftest import Api, Workspace
+from graphql_client import gql, marker, post
 from vingt.db.database import Stats, open_database
 from vingt.db.url import parse_database_url
 from vingt.workspaces import create_api_key
-
-
-def marker() -> str:
-    return "m" + uuid.uuid4().hex[:10]
-
-
-def post(api: Api, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-    response = api.post("/graphql", json={"query": query, "variables": variables})
-    assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
-
-
-def gql(api: Api, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-    body = post(api, query, variables)
-    assert "errors" not in body, body
-    return body["data"]  # type: ignore[no-any-return]
 
 
 def fill(template: str, *values: str) -> str:

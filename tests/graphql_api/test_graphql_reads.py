@@ -6,29 +6,13 @@ its own company name so that tests do not see each other's data.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pytest
 
 from conftest import Api
+from graphql_client import gql, marker, post
 from vingt.db.database import Stats
-
-
-def marker() -> str:
-    return "m" + uuid.uuid4().hex[:10]
-
-
-def post(api: Api, query: str, variables: dict[str, Any] | None = None, **kw: Any) -> dict[str, Any]:
-    response = api.post("/graphql", json={"query": query, "variables": variables}, **kw)
-    assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
-
-
-def gql(api: Api, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-    body = post(api, query, variables)
-    assert "errors" not in body, body
-    return body["data"]  # type: ignore[no-any-return]
 
 
 def fill(template: str, *values: str) -> str:

@@ -4,7 +4,6 @@ feed), and a refused write leaves nothing behind."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -13,28 +12,15 @@ import pytest
 import sqlalchemy as sa
 from starlette.testclient import TestClient
 
-from conftest import Api, Workspace, assert_error, make_workspace
+from conftest import Api, Workspace, assert_error, make_workspace, with_db
 from vingt.cli import main
 from vingt.db import system
-from vingt.db.database import Database, open_database
+from vingt.db.database import Database
 from vingt.db.statements import fetch
-from vingt.db.url import parse_database_url
 from vingt.settings import Settings
 from vingt.sql.dialect import dialect_for
 from vingt.webhooks.dispatcher import FAN_OUT_BATCH, Dispatcher
 from vingt.workspaces import create_api_key
-
-
-def _with_db(database_url: str, fn: Any) -> Any:
-    async def run() -> Any:
-        db = open_database(parse_database_url(database_url))
-        await db.start()
-        try:
-            return await fn(db)
-        finally:
-            await db.close()
-
-    return asyncio.run(run())
 
 
 def _event_count(database_url: str, workspace_id: str) -> int:
@@ -45,7 +31,7 @@ def _event_count(database_url: str, workspace_id: str) -> int:
         rows = await fetch(db, dialect_for(db.kind), sa.select(sa.func.count()).where(e.c.workspaceId == workspace_id))
         return int(rows[0][0])
 
-    return int(_with_db(database_url, count))
+    return int(with_db(database_url, count))
 
 
 def _fan_out(database_url: str) -> None:
@@ -58,14 +44,14 @@ def _fan_out(database_url: str) -> None:
         finally:
             await dispatcher.sender.close()
 
-    _with_db(database_url, run)
+    with_db(database_url, run)
 
 
 def _key(database_url: str, workspace_id: str, scope: str, objects: list[str] | None = None) -> str:
     async def run(db: Database) -> str:
         return (await create_api_key(db, workspace_id, f"{scope} key", None, scope, objects)).token
 
-    return str(_with_db(database_url, run))
+    return str(with_db(database_url, run))
 
 
 @pytest.fixture(scope="module")
