@@ -8,12 +8,13 @@ sees the other's changes at once. Every test runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
 import pytest
 
-from conftest import Api
+from conftest import Api, make_workspace
 
 QUERY_17_8 = """
 query {
@@ -486,6 +487,42 @@ def test_option_in_use_is_a_conflict(api: Api, scratch: dict[str, Any]) -> None:
                    "{options: $options}}) { id } }", "CONFLICT", "OPTION_IN_USE",
               {"id": field["id"], "options": keep})
     assert rest_snapshot(api) == before
+
+
+CURRENT_WORKSPACE = "{ currentWorkspace { id displayName logo activationStatus metadataVersion createdAt updatedAt deletedAt } }"
+
+
+def test_current_workspace_is_the_keys_workspace(app_client: Any, database_url: str) -> None:
+    ws = make_workspace(database_url, "Acme Current")
+    api = Api(app_client, ws.token)
+    current = gql(api, CURRENT_WORKSPACE)["currentWorkspace"]
+    assert current["id"] == ws.id and current["displayName"] == "Acme Current"
+    assert current["activationStatus"] == "ACTIVE" and current["logo"] is None and current["deletedAt"] is None
+    assert current["createdAt"] == current["updatedAt"]
+    assert dt.datetime.fromisoformat(current["createdAt"]).tzinfo is not None
+    version = current["metadataVersion"]
+    create_object(api, "versioned")
+    assert gql(api, CURRENT_WORKSPACE)["currentWorkspace"]["metadataVersion"] > version
+    # another workspace's key sees its own
+    other = make_workspace(database_url, "Other Current")
+    assert gql(Api(app_client, other.token), "{ currentWorkspace { id displayName } }")["currentWorkspace"] == {
+        "id": other.id, "displayName": "Other Current"}
+
+
+def test_current_user_is_forbidden_for_an_api_key(api: Api) -> None:
+    error = gql_error(api, "{ currentUser { id email currentWorkspace { id } } }", "FORBIDDEN", "FORBIDDEN")
+    assert error["path"] == ["currentUser"]
+    # currentUser is non-null: its error nulls the whole answer, as in Twenty
+    r = api.post("/metadata", json={"query": "{ currentUser { id } currentWorkspace { activationStatus } }"})
+    body = r.json()
+    assert body["data"] is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
+
+
+def test_current_workspace_needs_a_key(app_client: Any) -> None:
+    r = app_client.post("/metadata", json={"query": CURRENT_WORKSPACE})
+    assert r.status_code == 200, r.text
+    assert r.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN" and not r.json().get("data")
 
 
 def test_missing_and_bad_tokens(app_client: Any) -> None:

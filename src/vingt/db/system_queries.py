@@ -44,6 +44,20 @@ async def workspace_exists(db: Database | Connection, dialect: Dialect, workspac
     return bool(await fetch(db, dialect, sa.select(_ws.c.id).where(_ws.c.id == workspace_id)))
 
 
+async def load_workspace(db: Database | Connection, dialect: Dialect, workspace_id: str) -> dict[str, Any] | None:
+    """The workspace's row as ``currentWorkspace`` answers it (its schema name left out)."""
+    rows = await fetch(
+        db, dialect,
+        sa.select(_ws.c.id, _ws.c.displayName, _ws.c.activationStatus, _ws.c.metadataVersion, _ws.c.createdAt,
+                  _ws.c.updatedAt, _ws.c.deletedAt).where(_ws.c.id == workspace_id),
+    )
+    if not rows:
+        return None
+    r = rows[0]
+    return {"id": r[0], "displayName": r[1], "activationStatus": r[2], "metadataVersion": int(r[3]),
+            "createdAt": r[4], "updatedAt": r[5], "deletedAt": r[6]}
+
+
 async def first_workspace_id(db: Database | Connection, dialect: Dialect) -> str | None:
     rows = await fetch(db, dialect, sa.select(_ws.c.id).order_by(_ws.c.createdAt).limit(1))
     return str(rows[0][0]) if rows else None

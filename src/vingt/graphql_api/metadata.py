@@ -3,7 +3,8 @@ changed through the same ``MetadataService`` as REST; webhooks through ``Webhook
 
 Parsed and validated documents are cached by their text. Errors follow Twenty: HTTP 200 with
 ``errors[].extensions.code`` (``NOT_FOUND``, ``BAD_USER_INPUT``, ``FORBIDDEN``, ``CONFLICT``,
-``UNAUTHENTICATED``) and Vingt's stable code in ``extensions.vingtCode``.
+``UNAUTHENTICATED``) and Vingt's stable code in ``extensions.vingtCode``. ``currentWorkspace``
+answers the key's workspace; ``currentUser`` is ``FORBIDDEN`` for an API key, as in Twenty.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from graphql import (
 from starlette.requests import Request
 from starlette.responses import Response
 
+from vingt.db.system_queries import load_workspace
 from vingt.errors import ApiError, safe_details
 from vingt.graphql_api.common import METADATA_BOUNDS, document, root_field_count
 from vingt.metadata.model import Catalog, FieldMeta, LruCache, ObjectMeta
@@ -151,6 +153,36 @@ type Query {
   field(id: UUID!): Field!
   webhooks: [Webhook!]!
   webhook(id: UUID, input: WebhookIdInput): Webhook!
+  currentWorkspace: Workspace!
+  currentUser: User!
+}
+
+enum WorkspaceActivationStatus { ONGOING_CREATION PENDING_CREATION CREATED ACTIVE INACTIVE SUSPENDED }
+type Workspace {
+  id: UUID!
+  displayName: String
+  logo: String
+  activationStatus: WorkspaceActivationStatus!
+  metadataVersion: Float!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  deletedAt: DateTime
+}
+type User {
+  id: UUID!
+  firstName: String!
+  lastName: String!
+  email: String!
+  defaultAvatarUrl: String
+  isEmailVerified: Boolean!
+  disabled: Boolean
+  canImpersonate: Boolean!
+  canAccessFullAdminPanel: Boolean!
+  locale: String!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  deletedAt: DateTime
+  currentWorkspace: Workspace
 }
 
 type Webhook {
@@ -541,6 +573,20 @@ class Root:
         self, info: Any, id: str | None = None, input: dict[str, Any] | None = None
     ) -> Any:
         return await self.ctx.webhooks.delete(_webhook_id(id, input))
+
+
+    # the calling workspace; Twenty's currentUser refuses API keys (they act for no user)
+
+    async def currentWorkspace(self, info: Any) -> Any:  # noqa: N802
+        state = self.ctx.request.app.state
+        found = await load_workspace(state.db, state.dialect, self.ctx.principal.workspace_id)
+        if found is None:
+            raise ApiError("UNAUTHENTICATED", "The API key's workspace no longer exists")
+        return found
+
+    def currentUser(self, info: Any) -> Any:  # noqa: N802
+        raise ApiError("FORBIDDEN", "currentUser needs a user session: an API key acts for no user",
+                       {"field": "currentUser"})
 
 
 def _webhook_id(given: str | None, input: dict[str, Any] | None) -> str:
