@@ -1,10 +1,14 @@
-"""Check the home page and the API reference in headless Chromium and write their screenshots
-(``docs/home.png``, ``docs/reference.png``).
+"""Check the home page, the API reference and GraphiQL in headless Chromium and write their
+screenshots (``docs/home.png``, ``docs/reference.png``, ``docs/graphiql.png``).
 
-Starts ``vingt serve`` on a new SQLite database in a temporary folder, loads ``/`` and
-``/rest/docs`` with ``chromium --headless``, checks that the rendered pages hold what they
-should (the version and links; the reference's standard objects), then stops the server.
-Needs a ``chromium`` (or ``chromium-browser`` / ``google-chrome``) on PATH, or ``--chromium``.
+Starts ``vingt serve`` on a new SQLite database in a temporary folder (its first start writes the
+demo workspace and prints its API key), loads ``/`` and ``/rest/docs`` with ``chromium
+--headless``, checks that the rendered pages hold what they should (the version and links; the
+reference's standard objects). Then it drives ``/graphql`` through Chromium's DevTools protocol:
+enters the key in the page's form, runs GraphiQL's default query, waits for the demo people in
+the answer and takes the screenshot. Stops the server at the end. Needs a ``chromium`` (or
+``chromium-browser`` / ``google-chrome``) on PATH, or ``--chromium``; runs itself again with
+the project's ``.venv`` (for its ``websockets``).
 
     python3 scripts/screenshots.py [--chromium PATH] [--port P] [--out docs]
 """
@@ -12,6 +16,9 @@ Needs a ``chromium`` (or ``chromium-browser`` / ``google-chrome``) on PATH, or `
 from __future__ import annotations
 
 import argparse
+import base64
+import contextlib
+import json
 import os
 import shutil
 import socket
@@ -61,6 +68,111 @@ def chromium(exe: str, profile: Path, size: str, *args: str) -> str:
     return out.stdout
 
 
+def server_key(log: Path) -> str:
+    lines = log.read_text().splitlines()
+    marker = "API key (shown once, keep it):"
+    if marker not in lines or lines.index(marker) + 1 >= len(lines):
+        sys.exit("screenshots: vingt serve printed no API key:\n" + log.read_text())
+    return lines[lines.index(marker) + 1].strip()
+
+
+class DevTools:
+    """One Chromium page driven over its DevTools protocol (commands and their answers)."""
+
+    def __init__(self, exe: str, profile: Path, size: str):
+        from websockets.sync.client import connect
+
+        port = free_port()
+        self.proc = subprocess.Popen(
+            [exe, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+             f"--user-data-dir={profile}", f"--window-size={size}", f"--remote-debugging-port={port}",
+             "--remote-allow-origins=*", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=1) as r:
+                    pages = [t for t in json.load(r) if t["type"] == "page"]
+                if pages:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                self.close()
+                sys.exit("screenshots: chromium's DevTools did not answer")
+            time.sleep(0.2)
+        self.stack = contextlib.ExitStack()
+        self.ws = self.stack.enter_context(connect(pages[0]["webSocketDebuggerUrl"], max_size=None, open_timeout=10))
+        self.next_id = 0
+
+    def send(self, method: str, **params: object) -> dict:
+        self.next_id += 1
+        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.ws.recv(timeout=60))
+            if message.get("id") == self.next_id:
+                if "error" in message:
+                    sys.exit(f"screenshots: {method} failed: {message['error']}")
+                return message["result"]  # type: ignore[no-any-return]
+
+    def evaluate(self, expression: str) -> object:
+        result = self.send("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
+        return result["result"].get("value")
+
+    def wait_for(self, expression: str, what: str, seconds: float = 30) -> object:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            value = self.evaluate(expression)
+            if value:
+                return value
+            time.sleep(0.2)
+        sys.exit(f"screenshots: {what} never happened; the page shows:\n{self.evaluate('document.body.innerText')}")
+
+    def close(self) -> None:
+        if hasattr(self, "stack"):
+            self.stack.close()
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+GRAPHIQL_SIZE = "1400,900"
+GRAPHIQL_EXPECTED = ('"totalCount"', '"firstName"', '"company"')
+
+
+def graphiql_shot(exe: str, work: Path, base: str, key: str, out: Path) -> None:
+    """/graphql: the key entered in the page's form, GraphiQL's default query run, its answer shown."""
+    tools = DevTools(exe, work / "devtools", GRAPHIQL_SIZE)
+    try:
+        width, height = (int(n) for n in GRAPHIQL_SIZE.split(","))
+        tools.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
+        tools.send("Page.enable")
+        tools.send("Page.navigate", url=base + "/graphql")
+        tools.wait_for("!!document.querySelector('.graphiql-execute-button')", "GraphiQL rendering")
+        tools.evaluate(f"document.getElementById('api-key').value = {json.dumps(key)};"
+                       "document.getElementById('key').requestSubmit(); true")
+        tools.wait_for("localStorage.getItem('vingt.graphql.apiKey') !== null"
+                       " && !!document.querySelector('.graphiql-execute-button')", "the key being kept")
+        # the schema fetched with the key: the query editor knows the workspace's types
+        tools.wait_for("!document.querySelector('.graphiql-spinner')", "the schema loading")
+        tools.evaluate("document.querySelector('.graphiql-execute-button').click(); true")
+        shown = str(tools.wait_for(
+            "(function () { var r = document.querySelector('.graphiql-response');"
+            " var t = r ? r.innerText : ''; return t.indexOf('totalCount') >= 0 ? t : ''; })()",
+            "the query's answer"))
+        missing = [text for text in GRAPHIQL_EXPECTED if text not in shown]
+        if missing or "errors" in shown:
+            sys.exit(f"screenshots: /graphql answered without {missing}:\n{shown[:2000]}")
+        time.sleep(0.5)  # let the editors finish painting
+        png = base64.b64decode(tools.send("Page.captureScreenshot", format="png")["data"])
+        (out / "graphiql.png").write_bytes(png)
+        if len(png) < 10_000:
+            sys.exit("screenshots: no screenshot of /graphql")
+        print(f"/graphql: ran the default query with the key, answered {', '.join(GRAPHIQL_EXPECTED)}; {out / 'graphiql.png'}")
+    finally:
+        tools.close()
+
+
 def wait_ready(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -83,7 +195,9 @@ def main() -> int:
     p.add_argument("--out", default=str(_venv.ROOT / "docs"))
     args = p.parse_args()
     exe = browser(args.chromium)
-    _venv.ensure()
+    python = _venv.ensure()
+    if Path(sys.prefix).resolve() != _venv.VENV.resolve():
+        os.execv(str(python), [str(python), __file__, *sys.argv[1:]])
     out = Path(args.out)
     port = args.port or free_port()
     base = f"http://127.0.0.1:{port}"
@@ -107,6 +221,7 @@ def main() -> int:
                 if not (out / name).is_file() or (out / name).stat().st_size < 10_000:
                     sys.exit(f"screenshots: no screenshot of {path} in {out / name}")
                 print(f"{path}: rendered with {', '.join(expected)}; {out / name}")
+            graphiql_shot(exe, work, base, server_key(log), out)
         finally:
             server.terminate()
             server.wait(timeout=10)

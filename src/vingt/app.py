@@ -21,6 +21,7 @@ from vingt.db.database import Contended, DataError, StaleSchema, open_database
 from vingt.db.url import parse_database_url
 from vingt.errors import ApiError, url_too_long
 from vingt.graphql_api import core as core_graphql
+from vingt.graphql_api import graphiql
 from vingt.graphql_api import metadata as metadata_graphql
 from vingt.home import home
 from vingt.openapi.routes import routes as openapi_routes
@@ -245,6 +246,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             Route("/metadata", metadata_graphql.endpoint, methods=["GET", "POST"]),
             Route("/graphql", core_graphql.endpoint, methods=["GET", "POST"]),
+            *graphiql.routes(),
             *openapi_routes(),
             Route("/rest/{path:path}", rest_endpoint, methods=METHODS),
         ],

@@ -36,6 +36,7 @@ from vingt.engine.ir import BoolOp, Condition, Filter
 from vingt.engine.query import Page, Query, Select
 from vingt.engine.records import Actor, Engine
 from vingt.errors import ApiError, safe_details
+from vingt.graphql_api import graphiql
 from vingt.graphql_api.common import Bounds, ParseFailed, document, root_field_count
 from vingt.graphql_api.schema import CoreSchema, core_schema
 from vingt.graphql_api.translate import (
@@ -109,7 +110,10 @@ def _errors(*errors: dict[str, Any], status: int = 200, headers: dict[str, str] 
 
 
 async def endpoint(request: Request) -> Response:
-    """``/graphql``; every answer to a document that spent rate budget says where it stands."""
+    """``/graphql``; every answer to a document that spent rate budget says where it stands. A
+    browser's GET (HTML, no ``query``) gets the GraphiQL page."""
+    if graphiql.wants_page(request):
+        return graphiql.page(request)
     return with_rate_headers(request, await _answer(request))
 
 
