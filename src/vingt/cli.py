@@ -158,7 +158,8 @@ def start_lines(host: str, port: int) -> list[str]:
     return [
         f"  home page      {base}/",
         f"  API reference  {base}/rest/docs",
-        f"  GraphQL        {base}/metadata (metadata API; POST a query with the key)",
+        f"  GraphQL        {base}/graphql (GraphiQL in a browser; records)",
+        f"  metadata API   {base}/metadata (GraphQL: objects, fields, webhooks)",
         "  keys           ./vingt workspace list, ./vingt apikey list --workspace ID, ./vingt apikey create --workspace ID",
     ]
 

@@ -25,7 +25,8 @@ LINKS = (
     ("reference", "/rest/docs", "API reference (Swagger UI, works offline)"),
     ("openApiCore", "/rest/open-api/core", "OpenAPI document of the record API"),
     ("openApiMetadata", "/rest/open-api/metadata", "OpenAPI document of the metadata API"),
-    ("graphql", "/metadata", "metadata GraphQL (POST a query)"),
+    ("graphql", "/graphql", "the core GraphQL API (GraphiQL in a browser)"),
+    ("graphqlMetadata", "/metadata", "metadata GraphQL (POST a query)"),
     ("health", "/healthz", "liveness"),
     ("ready", "/readyz", "readiness: database, migrations, Redis"),
 )

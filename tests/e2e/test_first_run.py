@@ -106,7 +106,7 @@ def test_readme_serve_command_on_a_fresh_clone(tmp_path: Path) -> None:
             assert len({d["stage"] for d in deals}) >= 3
         assert "Added demo data to 'Default'" in first.stdout
         urls = re.findall(r"https?://\S+", first.stdout)
-        assert {f"{first.base}/", f"{first.base}/rest/docs", f"{first.base}/metadata"} <= set(urls), first.stdout
+        assert {f"{first.base}/", f"{first.base}/rest/docs", f"{first.base}/graphql", f"{first.base}/metadata"} <= set(urls), first.stdout
         for url in urls:
             assert httpx.get(url, timeout=30).status_code == 200, url
         assert "./vingt apikey create --workspace" in first.stdout

@@ -64,7 +64,7 @@ def test_serve_prints_a_key_that_reads_people(fresh_url: str, tmp_path: Path) ->
         assert httpx.get(server.base + "/rest/people").status_code == 403
         # the start-up lines: where the home page, the reference and GraphQL are, how to get a key
         printed = "".join(server.output)
-        for path in ("/", "/rest/docs", "/metadata"):
+        for path in ("/", "/rest/docs", "/graphql", "/metadata"):
             assert f"{server.base}{path}" in printed, printed
         assert httpx.get(server.base + "/").status_code == 200
         assert httpx.get(server.base + "/rest/docs").status_code == 200

@@ -19,7 +19,8 @@ LINKS = {
     "reference": "/rest/docs",
     "openApiCore": "/rest/open-api/core",
     "openApiMetadata": "/rest/open-api/metadata",
-    "graphql": "/metadata",
+    "graphql": "/graphql",
+    "graphqlMetadata": "/metadata",
     "health": "/healthz",
     "ready": "/readyz",
 }
@@ -40,10 +41,12 @@ def test_every_link_answers(app_client: TestClient) -> None:
     links = app_client.get("/", headers=JSON).json()["links"]
     for name, url in links.items():
         r = app_client.get(url.removeprefix("http://testserver"))
-        # the GraphQL endpoint answers a GET without a key with its GraphQL error body (as Twenty)
+        # the GraphQL endpoints answer a GET without a key with their GraphQL error body
         assert r.status_code == 200, (name, r.status_code)
         if name == "graphql":
-            assert r.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+            assert r.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        if name == "graphqlMetadata":
+            assert r.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"  # as Twenty's /metadata
 
 
 def test_html_without_a_key(app_client: TestClient) -> None:
