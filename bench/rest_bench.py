@@ -402,6 +402,19 @@ class Scenario:
     path: str  # with ids: a prefix followed by one of them
     body: bytes | None = None
     ids: list[str] = field(default_factory=list)
+    # with ids: the body of each request, ID_MARK replaced by the id (the path is then fixed)
+    body_template: str | None = None
+
+    def request(self, i: int) -> tuple[str, bytes | None]:
+        """The path and body of the request for ``ids[i]`` (or the fixed ones)."""
+        if not self.ids:
+            return self.path, self.body
+        if self.body_template is not None:
+            return self.path, self.body_template.replace(ID_MARK, self.ids[i]).encode()
+        return self.path + self.ids[i], self.body
+
+
+ID_MARK = "__ID__"
 
 
 @dataclass
@@ -457,11 +470,25 @@ def lua_script(sc: Scenario, token: str | None) -> str:
     lines = [LUA_COMMON]
     if token:
         lines.append(f'wrk.headers["Authorization"] = "Bearer {token}"')
-    if sc.body is not None:
+    if sc.body is not None or sc.body_template is not None:
         lines.append(f'wrk.method = "{sc.method}"')
         lines.append('wrk.headers["Content-Type"] = "application/json"')
+    if sc.body is not None:
         lines.append(f"wrk.body = {lua_string(sc.body.decode())}")
-    if sc.ids:
+    if sc.ids and sc.body_template is not None:
+        lines.append("local ids = {" + ",".join(f'"{i}"' for i in sc.ids) + "}")
+        lines.append(f"local template = {lua_string(sc.body_template)}")
+        lines.append(f"""
+local i = 0
+function init(args)
+  i = (tid or 0) * 4999
+end
+function request()
+  i = i % #ids + 1
+  local body = string.gsub(template, "{ID_MARK}", ids[i])
+  return wrk.format(nil, "{sc.path}", nil, body)
+end""")
+    elif sc.ids:
         # every thread cycles through all the ids, from its own starting point
         lines.append("local ids = {" + ",".join(f'"{i}"' for i in sc.ids) + "}")
         lines.append(f"""
@@ -484,7 +511,7 @@ def run_wrk(base: str, sc: Scenario, token: str | None, seconds: int, conns: int
             workdir: Path) -> Result:
     script = workdir / f"{sc.name}-{'auth' if token else 'noauth'}.lua"
     script.write_text(lua_script(sc, token))
-    url = base + (sc.path if not sc.ids else "/")
+    url = base + (sc.path if not sc.ids or sc.body_template is not None else "/")
     cmd = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), url]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
@@ -504,7 +531,7 @@ def run_wrk(base: str, sc: Scenario, token: str | None, seconds: int, conns: int
 async def run_aiohttp(base: str, sc: Scenario, token: str | None, seconds: float, conns: int) -> Result:
     """A closed-loop loader: ``conns`` workers, each sending one request at a time."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    if sc.body is not None:
+    if sc.body is not None or sc.body_template is not None:
         headers["Content-Type"] = "application/json"
     latencies: list[float] = []
     bad = errors = 0
@@ -519,13 +546,12 @@ async def run_aiohttp(base: str, sc: Scenario, token: str | None, seconds: float
             nonlocal bad, errors, first_bad
             i = w * 4999
             while time.perf_counter() < deadline:
-                path = sc.path
                 if sc.ids:
                     i = (i + 1) % len(sc.ids)
-                    path += sc.ids[i]
+                path, body = sc.request(i)
                 t0 = time.perf_counter()
                 try:
-                    async with s.request(sc.method, base + path, data=sc.body) as r:
+                    async with s.request(sc.method, base + path, data=body) as r:
                         await r.read()
                         status = r.status
                 except (TimeoutError, aiohttp.ClientError):
