@@ -217,7 +217,7 @@ async def find_duplicates(
     engine.authorize(obj)
     groups = require_criteria(obj, "duplicates")
     catalog, dialect, db = engine.catalog, engine.dialect, engine.db
-    selection = engine._selection(obj, depth, fields)
+    selection = engine.selection(obj, depth, fields)
     items = data if data is not None else ids or []
     if len(items) > MAX_CANDIDATES:
         raise ApiError(

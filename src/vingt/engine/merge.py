@@ -132,7 +132,7 @@ async def merge(
     engine.authorize(obj, write=True)
     validate(obj, ids, priority)
     catalog = engine.catalog
-    selection = engine._selection(obj, depth, fields)
+    selection = engine.selection(obj, depth, fields)
     priority_id = ids[priority]
     if dry_run:
         records = _loaded(obj, ids, await engine._read_ids(engine.db, obj, ids, selection))

@@ -56,7 +56,7 @@ class Reads:
         (403 ``FORBIDDEN``)."""
         self.access.require_object(obj.name_singular, write=write)
 
-    def _selection(self, obj: ObjectMeta, depth: int, fields: tuple[str, ...] | None) -> Selection:
+    def selection(self, obj: ObjectMeta, depth: int, fields: tuple[str, ...] | None) -> Selection:
         """``depth`` and ``fields`` as a selection, relations limited to the key's objects."""
         return plan_selection(self.catalog, obj, depth, fields, self.access.objects)
 
@@ -147,7 +147,7 @@ class Reads:
     ) -> Tagged:
         """``find_one`` with the record's ETag."""
         self.authorize(obj)
-        tagged = await self._read_one_tagged(obj, record_id, self._selection(obj, depth, fields))
+        tagged = await self._read_one_tagged(obj, record_id, self.selection(obj, depth, fields))
         if tagged is None:
             raise _not_found(obj, record_id)
         return tagged
@@ -167,8 +167,8 @@ class Reads:
         from the same row as the body); ``True`` when a projection lacks it, so that it is
         removed from the record again."""
         if fields is None or "updatedAt" in fields or obj.field("updatedAt") is None:
-            return self._selection(obj, depth, fields), False
-        return self._selection(obj, depth, (*fields, "updatedAt")), True
+            return self.selection(obj, depth, fields), False
+        return self.selection(obj, depth, (*fields, "updatedAt")), True
 
     async def _read_ids(
         self,

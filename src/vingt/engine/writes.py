@@ -58,7 +58,7 @@ class Writes(Reads, Preconditions):
         """Insert (or, with ``upsert``, update the matching records); ``match`` names the one
         unique field (or ``id``) that finds the existing record."""
         self.authorize(obj, write=True)
-        selection = self._selection(obj, depth, fields)
+        selection = self.selection(obj, depth, fields)
         _ids, records = await self._create(obj, payloads, upsert, match, selection)
         return records
 
@@ -76,7 +76,7 @@ class Writes(Reads, Preconditions):
         self.authorize(obj, write=True)
         if not upsert and match is None:
             # insert (rendering the record in the same statement at depth 0), then its event
-            selection = self._selection(obj, depth, fields)
+            selection = self.selection(obj, depth, fields)
             inp = coerce_record(obj, payload, creating=True)
             await self._connect([inp])
             if self.dialect.name == "postgresql" and selection.whole and not timeline.writes_apart(obj):
@@ -592,7 +592,7 @@ class Writes(Reads, Preconditions):
         self.authorize(obj, write=True)
         inp = coerce_record(obj, payload, creating=False)
         await self._connect([inp])
-        selection = self._selection(obj, depth, fields)
+        selection = self.selection(obj, depth, fields)
         now = _now()
         async with self.db.unit() as conn:
             ids = await self._ids(conn, obj, filter_)
@@ -746,7 +746,7 @@ class Writes(Reads, Preconditions):
         self, obj: ObjectMeta, filter_: Filter | None, depth: int, fields: tuple[str, ...] | None
     ) -> list[str]:
         self.authorize(obj, write=True)
-        selection = self._selection(obj, depth, fields)
+        selection = self.selection(obj, depth, fields)
         async with self.db.unit() as conn:
             ids = await self._ids(conn, obj, filter_, only_deleted=True)
             await self._record(conn, obj, await self._restore(conn, obj, ids))

@@ -24,9 +24,11 @@ from graphql import (
     parse,
     validate,
 )
+from starlette.requests import Request
 
 from vingt.errors import ApiError
 from vingt.metadata.model import LruCache
+from vingt.rest.body import parse_json, read_bytes
 
 
 @dataclass(frozen=True)
@@ -137,3 +139,17 @@ def document(query: str, schema: GraphQLSchema, cache: LruCache, bounds: Bounds)
     if errors:
         return errors
     return cache.put(query, doc)  # type: ignore[no-any-return]
+
+
+async def read_request(request: Request) -> Any:
+    """A GraphQL request as sent: ``query``, ``operationName`` and ``variables`` from a GET's query
+    string, or the POST's JSON body (bounded by ``max_body_bytes``); ``ApiError`` when it is not
+    JSON. What it holds is for the endpoint to check."""
+    if request.method == "GET":
+        variables_text = request.query_params.get("variables")
+        return {
+            "query": request.query_params.get("query"),
+            "operationName": request.query_params.get("operationName"),
+            "variables": parse_json(variables_text) if variables_text else None,
+        }
+    return parse_json(await read_bytes(request, request.app.state.settings.max_body_bytes))

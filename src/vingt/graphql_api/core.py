@@ -37,7 +37,7 @@ from vingt.engine.query import Page, Query, Select
 from vingt.engine.records import Actor, Engine
 from vingt.errors import ApiError, safe_details
 from vingt.graphql_api import graphiql
-from vingt.graphql_api.common import Bounds, ParseFailed, document, root_field_count
+from vingt.graphql_api.common import Bounds, ParseFailed, document, read_request, root_field_count
 from vingt.graphql_api.schema import CoreSchema, core_schema
 from vingt.graphql_api.translate import (
     Binder,
@@ -58,7 +58,6 @@ from vingt.graphql_api.translate import (
 from vingt.ratelimit import spend_rate, with_rate_headers
 from vingt.registry import Principal
 from vingt.rest import idempotency
-from vingt.rest.body import parse_json, read_bytes
 
 log = logging.getLogger("vingt")
 
@@ -154,15 +153,7 @@ async def _answer(request: Request) -> Response:
 
 async def _body(request: Request) -> dict[str, Any] | Response:
     try:
-        if request.method == "GET":
-            variables_text = request.query_params.get("variables")
-            body: Any = {
-                "query": request.query_params.get("query"),
-                "operationName": request.query_params.get("operationName"),
-                "variables": parse_json(variables_text) if variables_text else None,
-            }
-        else:
-            body = parse_json(await read_bytes(request, request.app.state.settings.max_body_bytes))
+        body: Any = await read_request(request)
     except ApiError as exc:
         error = api_error(exc)
         error["extensions"]["code"] = "BAD_REQUEST"

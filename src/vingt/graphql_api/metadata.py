@@ -26,14 +26,13 @@ from starlette.responses import Response
 
 from vingt.db.system_queries import load_workspace
 from vingt.errors import ApiError, safe_details
-from vingt.graphql_api.common import METADATA_BOUNDS, document, root_field_count
+from vingt.graphql_api.common import METADATA_BOUNDS, document, read_request, root_field_count
 from vingt.metadata.model import Catalog, FieldMeta, LruCache, ObjectMeta
 from vingt.metadata.payloads import field_payload, object_payload
 from vingt.metadata.service import MetadataService
 from vingt.metadata.types import FieldType
 from vingt.ratelimit import spend_rate, with_rate_headers
 from vingt.registry import Principal
-from vingt.rest.body import parse_json, read_bytes
 from vingt.webhooks.service import WebhookService
 
 SDL = """
@@ -657,15 +656,7 @@ async def _answer(request: Request) -> Response:
         code = "UNAUTHENTICATED" if exc.status == 401 else "FORBIDDEN"
         return _json({"errors": [_error(exc.message, code, exc.code)]})
     try:
-        if request.method == "GET":
-            variables_text = request.query_params.get("variables")
-            body: Any = {
-                "query": request.query_params.get("query"),
-                "operationName": request.query_params.get("operationName"),
-                "variables": parse_json(variables_text) if variables_text else None,
-            }
-        else:
-            body = parse_json(await read_bytes(request, request.app.state.settings.max_body_bytes))
+        body: Any = await read_request(request)
     except ApiError as exc:
         what = "Variables are" if request.method == "GET" else "Request body is"
         message = exc.message if exc.code != "INVALID_JSON" else f"{what} not valid JSON"
