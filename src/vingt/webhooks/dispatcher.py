@@ -44,6 +44,7 @@ from vingt.settings import Settings
 from vingt.sql.dialect import Dialect, iso_ms
 from vingt.webhooks import operations, payload
 from vingt.webhooks.sender import Sender
+from vingt.webhooks.wake import Waker
 
 log = logging.getLogger("vingt.webhooks")
 
@@ -98,8 +99,10 @@ def retry_delay(attempts: int, base: float) -> float:
 
 
 class Dispatcher:
-    def __init__(self, db: Database, dialect: Dialect, settings: Settings):
+    def __init__(self, db: Database, dialect: Dialect, settings: Settings, elsewhere: Waker | None = None):
+        """``elsewhere``: deliveries are made by another process, which ``wake`` wakes."""
         self.db = db
+        self.elsewhere = elsewhere
         self.dialect = dialect
         self.base_delay = settings.webhook_retry_base_seconds
         self.give_up_after = dt.timedelta(hours=settings.webhook_retry_hours)
@@ -121,7 +124,11 @@ class Dispatcher:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="vingt-webhook-dispatcher")
 
     def wake(self) -> None:
-        self._wake.set()
+        """Something was written: its events can go out."""
+        if self.elsewhere is not None:
+            self.elsewhere.wake()
+        else:
+            self._wake.set()
 
     async def stop(self) -> None:
         """Stop claiming; let the attempts in flight finish (each is bounded by the timeout)."""
@@ -132,6 +139,8 @@ class Dispatcher:
         if self._batches:
             await asyncio.wait(self._batches)
         await self.sender.close()
+        if self.elsewhere is not None:
+            self.elsewhere.close()
 
     async def _run(self) -> None:
         stop_counting()
