@@ -9,7 +9,7 @@ Statements whose shape never changes are compiled once per dialect; the others t
 ids, compiled per call (once per batch, not per row).
 
 The statements of the delivery path are one per batch, whatever its size: on PostgreSQL a batch
-of rows is sent as one array per column and ``unnest``-ed into one ``INSERT`` / ``UPDATE`` (not
+of rows is sent as one JSON parameter and read as a relation by one ``INSERT`` / ``UPDATE`` (not
 one execution per row); on SQLite, where a statement is a function call in the process, rows are
 ``executemany``-ed in one transaction. A fan-out is one transaction of four statements (the turn
 and the claim in one, the live webhooks, the deliveries, the events marked); the outcome of a
@@ -77,12 +77,25 @@ EVENT_DATA = (E.c.workspaceId, E.c.objectMetadataId, E.c.objectName, E.c.action,
               E.c.updatedFields, E.c.recordId, E.c.apiKeyId)
 
 
+async def index_scans_only(conn: Connection, dialect: Dialect) -> None:
+    """For the rest of this transaction, PostgreSQL reads the claims' indexes in order, stopping
+    at the limit, rather than collecting every matching entry first (a bitmap scan). The entries
+    of rows updated since the last vacuum stay in the index, dead; an ordered scan marks the
+    dead ones it meets so that the next claims skip them, where a bitmap scan visits every one,
+    every time — a claim would cost more with each event written (measured: 19 ms for 30 events
+    behind 35,000 dead entries, then 0.3 ms)."""
+    if dialect.name == "postgresql":
+        await conn.execute("SET LOCAL enable_bitmapscan TO off")
+
+
 def _claim_events_sql(dialect: Dialect) -> str:
     def build() -> Any:
         stmt = (
             sa.select(E.c.seq, E.c.id, *EVENT_DATA)
             .where(E.c.dispatchedAt.is_(None))
-            .order_by(E.c.seq)
+            # seq order, spelled as the index's order (every dispatchedAt here is NULL), so that
+            # the index gives the order and the scan stops at the limit
+            .order_by(E.c.dispatchedAt, E.c.seq)
             .limit(sa.bindparam("limit"))
             .offset(sa.literal_column("0"))  # (SQLite would make it a parameter of its own)
         )
@@ -100,6 +113,7 @@ async def claim_events(conn: Connection, dialect: Dialect, limit: int) -> list[P
     """The oldest events not dispatched yet, with their data, if this transaction takes the
     fan-out turn (it holds it until it ends); none when another process holds it. SQLite: the
     write transaction already excludes every other writer."""
+    await index_scans_only(conn, dialect)
     params = [FAN_OUT_LOCK, limit] if dialect.name == "postgresql" else [limit]
     rows = await conn.fetch(_claim_events_sql(dialect), params)
     return [PendingEvent(int(r[0]), r[1], r[2], f"{r[4]}.{r[5]}", tuple(r[2:])) for r in rows]
@@ -122,21 +136,27 @@ async def live_webhooks(conn: Connection, dialect: Dialect, workspace_ids: list[
     return [LiveWebhook(*r) for r in await conn.fetch(sql, [list_param(dialect, workspace_ids)])]
 
 
-# PostgreSQL's array type of each column a batch sends (``unnest``); text otherwise
-PG_ARRAY_TYPES = {"attempts": "int[]", "durationMs": "int[]", "statusCode": "int[]"}
-
-
-def _pg_arrays(columns: Sequence[str], first: int = 1) -> str:
-    """``$1::text[], $2::int[], …``: one array parameter per column."""
-    return ", ".join(f"${i}::{PG_ARRAY_TYPES.get(c, 'text[]')}" for i, c in enumerate(columns, first))
+# the integer columns of a batch (the others are text)
+PG_INTEGERS = frozenset({"attempts", "durationMs", "statusCode"})
 
 
 def _quoted(columns: Sequence[str]) -> str:
     return ", ".join(f'"{c}"' for c in columns)
 
 
-def _pg_unnest_insert(table: str, columns: Sequence[str]) -> str:
-    return f'INSERT INTO "{table}" ({_quoted(columns)}) SELECT * FROM unnest({_pg_arrays(columns)})'
+def _pg_rows(columns: Sequence[str]) -> str:
+    """The rows of a batch sent as one JSON array of arrays (``$1``), as a relation with these
+    columns. Measured against one array parameter per column (``unnest``), a quarter of the
+    client's CPU and three quarters of the server's per row: asyncpg encodes arrays element by
+    element, orjson the whole batch at once."""
+    fields = ", ".join(
+        f"(r->>{i})::int AS \"{c}\"" if c in PG_INTEGERS else f"r->>{i} AS \"{c}\"" for i, c in enumerate(columns)
+    )
+    return f"SELECT {fields} FROM json_array_elements($1::json) AS r"
+
+
+def _pg_insert(table: str, columns: Sequence[str]) -> str:
+    return f'INSERT INTO "{table}" ({_quoted(columns)}) {_pg_rows(columns)}'
 
 
 def list_param(dialect: Dialect, values: list[Any]) -> Any:
@@ -144,17 +164,12 @@ def list_param(dialect: Dialect, values: list[Any]) -> Any:
     return values if dialect.name == "postgresql" else orjson.dumps(values).decode()
 
 
-def _columns(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:
-    """Rows as one list per column (the arrays of a PostgreSQL batch)."""
-    return [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
-
-
 async def insert_deliveries(conn: Connection, dialect: Dialect, rows: list[Sequence[Any]]) -> None:
     """New deliveries (values in ``DELIVERY_COLUMNS`` order), one statement."""
     if not rows:
         return
     if dialect.name == "postgresql":
-        await conn.execute(_pg_unnest_insert(D.name, DELIVERY_COLUMNS), _columns(rows, len(DELIVERY_COLUMNS)))
+        await conn.execute(_pg_insert(D.name, DELIVERY_COLUMNS), [rows])  # the json codec writes it
         return
     sql = compiled_once(
         dialect, "insert_delivery", lambda: sa.insert(D).values({c: sa.bindparam(c) for c in DELIVERY_COLUMNS}),
@@ -205,6 +220,7 @@ def _joined() -> Any:
 async def claim_due(conn: Connection, dialect: Dialect, now: str, lease_until: str, limit: int) -> list[Due]:
     """The pending deliveries due at ``now``, oldest due first, leased until ``lease_until``
     (a process that dies holding them leaves them due again then)."""
+    await index_scans_only(conn, dialect)
     stmt = (
         sa.select(*_DUE_COLUMNS)
         .select_from(_joined())
@@ -229,11 +245,10 @@ async def load_due(db: Database | Connection, dialect: Dialect, webhook_id: str,
 
 
 # one batch of outcomes on PostgreSQL: the attempts appended and their deliveries' state set by
-# one statement (a data-modifying WITH), from one array per column
+# one statement (a data-modifying WITH)
 _PG_OUTCOMES = f"""
 WITH v AS (
-    SELECT * FROM unnest({_pg_arrays(ATTEMPT_COLUMNS + OUTCOME_PARAMS[:3])})
-        AS v({_quoted(ATTEMPT_COLUMNS + ("newStatus", "nextAttemptAt", "updatedAt"))})
+    {_pg_rows(ATTEMPT_COLUMNS + ("newStatus", "nextAttemptAt", "updatedAt"))}
 ), attempted AS (
     INSERT INTO "{A.name}" ({_quoted(ATTEMPT_COLUMNS)}) SELECT {_quoted(ATTEMPT_COLUMNS)} FROM v
 )
@@ -251,12 +266,20 @@ async def record_outcomes(db: Database, dialect: Dialect, attempts: list[Sequenc
     """Append attempts (``ATTEMPT_COLUMNS`` order) and set their deliveries' state (``OUTCOME_PARAMS``
     order, the i-th outcome that of the i-th attempt's delivery), atomically: one statement on
     PostgreSQL, one transaction on SQLite. A delivery that has succeeded stays succeeded whatever a
-    concurrent attempt found."""
+    concurrent attempt found.
+
+    On PostgreSQL the commit does not wait for the write-ahead log to reach the disk
+    (``synchronous_commit`` off for this transaction: it spares the server a flush per batch, about
+    a quarter of the statement's cost). What a database crash can lose of it is only the record of
+    attempts made: their deliveries are still pending under their lease, and are attempted again
+    when it expires — at least once, as after a crash of the process."""
     if not attempts:
         return
     if dialect.name == "postgresql":
         rows = [(*a, *o[:3]) for a, o in zip(attempts, outcomes, strict=True)]
-        await db.write(_PG_OUTCOMES, _columns(rows, len(ATTEMPT_COLUMNS) + 3))
+        async with db.transaction() as conn:
+            await conn.execute("SET LOCAL synchronous_commit TO OFF")
+            await conn.execute(_PG_OUTCOMES, [rows])
         return
     done = D.c.status == sa.literal_column("'succeeded'")
     async with db.transaction() as conn:

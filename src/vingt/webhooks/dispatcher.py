@@ -248,7 +248,8 @@ class Dispatcher:
         if not task.cancelled() and task.exception() is not None:
             log.error("webhook batch failed; its deliveries are due again when their claim expires",
                       exc_info=task.exception())
-        self._wake.set()
+        if time.monotonic() >= self._claim_at:
+            self._wake.set()  # deliveries wait, due, for the room this batch leaves
 
     async def _send_batch(self, due: list[deliveries.Due]) -> None:
         """Attempt ``due`` concurrently (each event's body part serialised once for all its

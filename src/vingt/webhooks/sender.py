@@ -17,6 +17,13 @@ from vingt.webhooks import http, targets
 RESPONSE_EXCERPT_BYTES = 1024
 
 
+def as_text(raw: bytes | str) -> str:
+    """What the delivery log keeps of a response or an error: text without NUL, which neither
+    database stores in a text column."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    return text.replace("\x00", "\ufffd")
+
+
 @dataclass(frozen=True)
 class Outcome:
     status_code: int | None
@@ -72,5 +79,5 @@ class Sender:
         except InternalTarget:
             return done(error=targets.PRIVATE_MESSAGE)
         except (OSError, ValueError, UnicodeError, httptools.HttpParserError) as exc:
-            return done(error=f"{type(exc).__name__}: {exc}"[:RESPONSE_EXCERPT_BYTES])
-        return done(answer.status, None, answer.excerpt.decode("utf-8", "replace"))
+            return done(error=as_text(f"{type(exc).__name__}: {exc}"[:RESPONSE_EXCERPT_BYTES]))
+        return done(answer.status, None, as_text(answer.excerpt))
