@@ -54,7 +54,7 @@ MAX_BATCHES_IN_FLIGHT = 4
 MAX_DELAY_SECONDS = 3600.0
 JITTER = 0.2
 LEASE_TIMEOUTS = 3  # a claim lasts this many attempt timeouts: the attempt, then time to record it
-COALESCE_SECONDS = 0.02  # after a wake, let the writes of a burst commit and go out together
+COALESCE_SECONDS = 0.05  # after a wake, let the writes of a burst commit and go out together
 ERROR_PAUSE_SECONDS = 1.0
 PRUNE_SECONDS = 600.0  # how often old events and finished deliveries are deleted (at most)
 
