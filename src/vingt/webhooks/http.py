@@ -122,6 +122,9 @@ class Connection(asyncio.Protocol):
             self.parser.feed_data(data)
         except httptools.HttpParserError as exc:
             self._fail(exc)
+            return
+        if len(self._body) >= self.limit:
+            self._finish(keep=False)  # enough of an answer not over yet: not read on, the connection goes
 
     def eof_received(self) -> bool:
         return False  # close: a body without a length ends here (connection_lost finishes it)
@@ -131,7 +134,7 @@ class Connection(asyncio.Protocol):
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             if self._status >= 200:  # the headers came; the body was read up to the close
-                waiter.set_result(Response(self._status, bytes(self._body[: self.limit])))
+                waiter.set_result(Response(self._status, bytes(self._body)))
             else:
                 waiter.set_exception(exc if isinstance(exc, OSError) else ServerDisconnected())
 
@@ -141,11 +144,8 @@ class Connection(asyncio.Protocol):
         self._status = self.parser.get_status_code()
 
     def on_body(self, body: bytes) -> None:
-        if self._status < 200:
-            return
-        self._body += body
-        if len(self._body) >= self.limit:
-            self._finish(keep=False)  # enough of it: not read on, so the connection goes
+        if self._status >= 200 and len(self._body) < self.limit:
+            self._body += body[: self.limit - len(self._body)]
 
     def on_message_complete(self) -> None:
         if self._status < 200:  # 1xx: the real answer follows
@@ -174,9 +174,9 @@ class Connection(asyncio.Protocol):
         return await self._waiter
 
     def _finish(self, keep: bool) -> None:
-        self._complete, self._keep = True, keep
         if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(Response(self._status, bytes(self._body[: self.limit])))
+            self._complete, self._keep = True, keep
+            self._waiter.set_result(Response(self._status, bytes(self._body)))
 
     def _fail(self, exc: Exception) -> None:
         if self._waiter is not None and not self._waiter.done():
