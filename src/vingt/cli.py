@@ -214,6 +214,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     url = settings.database_url
+    if args.niceness:
+        os.nice(args.niceness)
 
     async def run(db: Database) -> None:
         dispatcher = Dispatcher(db, dialect_for(db.kind), settings)
@@ -503,6 +505,7 @@ def parser() -> argparse.ArgumentParser:
     # pipe that tells it ``vingt serve`` is gone
     worker.add_argument("--wake-socket", help=argparse.SUPPRESS)
     worker.add_argument("--parent-fd", type=int, help=argparse.SUPPRESS)
+    worker.add_argument("--niceness", type=int, default=0, help=argparse.SUPPRESS)  # added to its own
     worker.set_defaults(fn=cmd_worker)
 
     st = sub.add_parser("settings", help="print every setting's effective value and where it came from "

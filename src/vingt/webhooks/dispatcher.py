@@ -1,6 +1,8 @@
 """Webhook delivery from the event outbox, after commit, never on the request path.
 
-A ``Dispatcher`` runs in every ``vingt serve`` process (and in ``vingt worker``). Each turn it
+A ``Dispatcher`` runs in the delivery process of ``vingt serve`` on PostgreSQL
+(``webhooks/process.py``), in every ``vingt serve`` process otherwise, and in ``vingt worker``.
+Each turn it
 
 1. **fans out**: takes the fan-out turn (one process at a time), claims the oldest events not
    dispatched, makes one delivery per (matching webhook × event) and marks the events
@@ -8,7 +10,9 @@ A ``Dispatcher`` runs in every ``vingt serve`` process (and in ``vingt worker``)
    exactly once and the feed grows only at its end;
 2. **sends**: claims the deliveries that are due (leasing them for three attempt timeouts), POSTs
    them concurrently, and records every attempt and the delivery's next state in one transaction
-   per batch.
+   per batch. The deliveries a fan-out makes while there is room in flight are made leased and
+   sent at once; due deliveries are claimed when a fan-out left some waiting for room, and every
+   ``VINGT_WEBHOOK_POLL_SECONDS`` otherwise.
 
 A failed attempt is retried after ``VINGT_WEBHOOK_RETRY_BASE_SECONDS`` (default 10), the delay
 doubling each time, with ±20 % jitter, never more than an hour; a delivery that would be retried
@@ -20,9 +24,10 @@ Every ``PRUNE_SECONDS`` (or a quarter of the retention, when shorter) it deletes
 finished deliveries older than ``VINGT_EVENT_RETENTION_DAYS`` (7); an event that a pending
 delivery still needs is kept until the delivery ends.
 
-Writes wake the dispatcher of their process (``wake()``); other processes notice new events
-within ``VINGT_WEBHOOK_POLL_SECONDS``. Its statements are not counted in ``Stats`` (they belong
-to no request).
+Writes wake the dispatcher (``wake()``: of their process, or the delivery process through
+``webhooks/wake.py``), which waits ``COALESCE_SECONDS`` for the rest of a burst; events of
+processes that do not wake it are noticed within ``VINGT_WEBHOOK_POLL_SECONDS``. Its statements
+are not counted in ``Stats`` (they belong to no request).
 """
 
 from __future__ import annotations

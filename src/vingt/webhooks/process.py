@@ -2,7 +2,8 @@
 
 Delivering webhooks takes CPU (the fan-out, an HTTP exchange per delivery, the record of each
 attempt); in the process that serves requests it is taken from them, one event loop doing both.
-In a process of its own it runs on another core. ``vingt serve`` starts it as ``vingt worker``
+In a process of its own it runs on another core, and yields the CPU to the requests when they
+want it all (``NICENESS``). ``vingt serve`` starts it as ``vingt worker``
 with two more arguments: the socket it is woken on (``webhooks/wake.py``) and the read end of a
 pipe whose write end only ``vingt serve`` holds, so that it stops — finishing the attempts in
 flight, as on SIGTERM — when ``vingt serve`` is gone, however it went. If it exits otherwise, it is
@@ -29,6 +30,11 @@ from vingt.webhooks import wake
 
 RESTART_SECONDS = 1.0
 STOP_MARGIN_SECONDS = 5.0
+# the delivery process's CPU priority below the serving processes': when the machine has no CPU to
+# spare, requests get it first and deliveries wait (they are in the outbox, leased or due: none is
+# lost); when it has, deliveries take it. A share, not a stop: at niceness 10 Linux still gives it
+# about a tenth of what a serving process gets when both want all of it
+NICENESS = 10
 
 
 def wanted(settings: Settings, database_kind: str) -> bool:
@@ -56,7 +62,8 @@ class DeliveryProcess:
 
     def _spawn(self) -> None:
         env = {k: v for k, v in os.environ.items() if k != wake.WAKE_SOCKET}
-        cmd = [sys.executable, "-m", "vingt", "worker", "--wake-socket", self.socket, "--parent-fd", str(self._read)]
+        cmd = [sys.executable, "-m", "vingt", "worker", "--wake-socket", self.socket, "--parent-fd", str(self._read),
+               "--niceness", str(NICENESS)]
         with self._lock:
             # a session of its own: a Ctrl-C at a terminal reaches `vingt serve`, which stops it in turn
             self._proc = subprocess.Popen(cmd, env=env, pass_fds=(self._read,), start_new_session=True)
