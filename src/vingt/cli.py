@@ -132,7 +132,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     try:
         uvicorn.run(
-            "vingt.app:create_app",
+            "vingt.app:serve_app",
             factory=True,
             host=settings.host,
             port=settings.port,

@@ -12,6 +12,7 @@ cursors, page info, totals, aggregates).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,7 @@ from graphql.execution.values import VariableValues, get_argument_values, get_di
 from vingt.engine.ir import BoolOp, Condition, Filter, OrderItem, Related
 from vingt.engine.query import Page, Relation, Select
 from vingt.errors import ApiError
+from vingt.graphql_api import shaping
 from vingt.graphql_api.schema import CoreSchema
 from vingt.metadata.model import Catalog, ObjectMeta
 
@@ -54,6 +56,7 @@ class Obj:
 
     obj: ObjectMeta
     entries: list[tuple[str, str, Any]] = field(default_factory=list)
+    shaper: shaping.Shaper | None = field(default=None, init=False, repr=False, compare=False)
 
 
 @dataclass
@@ -64,6 +67,7 @@ class Conn:
 
     obj: ObjectMeta
     entries: list[tuple[str, str, Any]] = field(default_factory=list)
+    shaper: shaping.ConnShaper | None = field(default=None, init=False, repr=False, compare=False)
 
     def nodes(self) -> list[Obj]:
         return [node for _k, kind, edge in self.entries if kind == "edges" for _ek, ekind, node in edge if ekind == "node"]
@@ -437,78 +441,44 @@ class Binder:
 
 
 def shape_obj(o: Obj, rec: dict[str, Any], firsts: dict[int, int]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, kind, arg in o.entries:
-        if kind == "value":
-            out[key] = rec.get(arg)
-        elif kind == "typename":
-            out[key] = arg
-        elif kind == "composite":
-            value = rec.get(arg[0])
-            out[key] = None if value is None else {
-                sk: (value.get(sub) if sub is not None else tname) for sk, sub, tname in arg[1]
-            }
-        elif kind == "one":
-            value = rec.get(arg[0])
-            out[key] = None if value is None else shape_obj(arg[1], value, firsts)
-        else:
-            value = rec.get(arg[0])
-            conn = arg[1]
-            if isinstance(value, dict):
-                records, total = value.get("records") or [], value.get("totalCount")
-            else:
-                records = value or []
-                total = None
-            size = firsts.get(id(conn))
-            more = size is not None and len(records) > size
-            if more:
-                records = records[:size]
-            out[key] = shape_conn(conn, records, firsts, more, False, total if size is not None else len(records))
-    return out
+    return _shaper(o)(rec, firsts)
+
+
+def _shaper(o: Obj) -> shaping.Shaper:
+    """``o``'s generated shaper, made on first use and kept with it (its document is cached)."""
+    found = o.shaper
+    if found is None:
+        found = o.shaper = shaping.compile_obj(o.entries, _shaper, _many_shaper)
+    return found
+
+
+def _many_shaper(conn: Conn) -> Callable[[Any, dict[int, int]], dict[str, Any]]:
+    return lambda value, firsts: _shape_many(conn, value, firsts)
+
+
+def _shape_many(conn: Conn, value: Any, firsts: dict[int, int]) -> dict[str, Any]:
+    """A one-to-many relation's rendered value (its records, or ``{records, totalCount}``) as
+    the connection ``conn``."""
+    if isinstance(value, dict):
+        records, total = value.get("records") or [], value.get("totalCount")
+    else:
+        records = value or []
+        total = None
+    size = firsts.get(id(conn))
+    more = size is not None and len(records) > size
+    if more:
+        records = records[:size]
+    return shape_conn(conn, records, firsts, more, False, total if size is not None else len(records))
 
 
 def shape_conn(
     c: Conn, records: list[dict[str, Any]], firsts: dict[int, int], has_next: bool, has_previous: bool,
     total: int | None, aggregates: dict[str, Any] | None = None, dimensions: Any = None,
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, kind, arg in c.entries:
-        if kind == "edges":
-            edges = []
-            for r in records:
-                edge: dict[str, Any] = {}
-                for ek, ekind, earg in arg:
-                    if ekind == "node":
-                        edge[ek] = shape_obj(earg, r, firsts)
-                    elif ekind == "cursor":
-                        edge[ek] = r.get("id")
-                    else:
-                        edge[ek] = earg
-                edges.append(edge)
-            out[key] = edges
-        elif kind == "pageInfo":
-            info: dict[str, Any] = {}
-            for pk, name in arg:
-                if name == "hasNextPage":
-                    info[pk] = has_next
-                elif name == "hasPreviousPage":
-                    info[pk] = has_previous
-                elif name == "startCursor":
-                    info[pk] = records[0].get("id") if records else None
-                elif name == "endCursor":
-                    info[pk] = records[-1].get("id") if records else None
-                else:
-                    info[pk] = "PageInfo"
-            out[key] = info
-        elif kind == "totalCount":
-            out[key] = total
-        elif kind == "aggregate":
-            out[key] = (aggregates or {}).get(arg)
-        elif kind == "typename":
-            out[key] = arg
-        else:
-            out[key] = dimensions
-    return out
+    found = c.shaper
+    if found is None:
+        found = c.shaper = shaping.compile_conn(c.entries, lambda edge: shaping.compile_edges(edge, _shaper))
+    return found(records, firsts, has_next, has_previous, total, aggregates, dimensions)
 
 
 def depth_of(o: Obj) -> int:
