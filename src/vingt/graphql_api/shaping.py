@@ -28,10 +28,13 @@ def compile_obj(
     entries: list[tuple[str, str, Any]],
     one: Callable[[Any], Shaper],
     many: Callable[[Any], Callable[[Any, dict[int, int]], Any]],
+    rendered: Callable[[str], tuple[str, ...]],
 ) -> Shaper:
     """The shaper of one record's ``entries`` (``translate.Obj.entries``); ``one(obj)``: the
     shaper of a to-one relation's record, ``many(conn)``: the function that shapes a one-to-many
-    relation's value (``(value, firsts) → connection``)."""
+    relation's value (``(value, firsts) → connection``); ``rendered(field)``: the keys the
+    database renders a composite field with, in order — a composite selected whole, in that
+    order and unaliased, is the rendered value itself."""
     env: dict[str, Any] = {}
     items = []
     for i, (key, kind, arg) in enumerate(entries):
@@ -42,6 +45,9 @@ def compile_obj(
             items.append(f"{k}: {arg!r}")
         elif kind == "composite":
             name, subs = arg
+            if tuple(sk for sk, _sub, _t in subs) == rendered(name) and all(sk == sub for sk, sub, _t in subs):
+                items.append(f"{k}: g({name!r})")
+                continue
             inner = ", ".join(
                 f"{sk!r}: v{i}.get({sub!r})" if sub is not None else f"{sk!r}: {tname!r}" for sk, sub, tname in subs
             )

@@ -448,12 +448,25 @@ def _shaper(o: Obj) -> shaping.Shaper:
     """``o``'s generated shaper, made on first use and kept with it (its document is cached)."""
     found = o.shaper
     if found is None:
-        found = o.shaper = shaping.compile_obj(o.entries, _shaper, _many_shaper)
+        found = o.shaper = shaping.compile_obj(o.entries, _shaper, _many_shaper, lambda name: _rendered(o.obj, name))
     return found
 
 
+def _rendered(obj: ObjectMeta, name: str) -> tuple[str, ...]:
+    """The keys of a composite field as the database renders it (``engine.compile``)."""
+    f = obj.field(name)
+    return () if f is None else tuple(c.sub.name for c in f.columns() if c.sub is not None)
+
+
 def _many_shaper(conn: Conn) -> Callable[[Any, dict[int, int]], dict[str, Any]]:
-    return lambda value, firsts: _shape_many(conn, value, firsts)
+    key = id(conn)
+
+    def many(value: Any, firsts: dict[int, int]) -> dict[str, Any]:
+        if not value:  # no related record: the commonest case, without the general path's work
+            return shape_conn(conn, [], firsts, False, False, None if key in firsts else 0)
+        return _shape_many(conn, value, firsts)
+
+    return many
 
 
 def _shape_many(conn: Conn, value: Any, firsts: dict[int, int]) -> dict[str, Any]:
