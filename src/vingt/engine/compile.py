@@ -392,7 +392,12 @@ def compile_insert(
     after the highest). ``returning``: a depth-0 selection the statement returns as
     ``(id, record JSON, updatedAt)``, so that one record is created in one round trip."""
     table = tables(catalog, dialect)[object_name]
-    names = tuple(c.key for c in table.columns if position is None or c.key != "position")
+    names_key = ("insert columns", dialect.name, object_name, position is None)
+    names = catalog.derived.get(names_key)
+    if names is None:
+        names = catalog.derived[names_key] = tuple(
+            c.key for c in table.columns if position is None or c.key != "position"
+        )
 
     def build() -> Any:
         values: dict[str, Any] = {n: _slot(i) for i, n in enumerate(names)}

@@ -53,11 +53,17 @@ _DIFF = (
 def timeline_slots(catalog: Catalog, dialect: Dialect, object_name: str) -> tuple[str, ...]:
     """The columns of an object's own timeline entry bound as slots (after ``EVENT_SLOTS``), or ()
     when it has no timeline: every column but the target (the record) and the properties."""
-    column = timeline.target_column(catalog, object_name)
-    if column is None:
-        return ()
-    _compiled, names = compile_insert(catalog, dialect, timeline.TIMELINE)
-    return tuple(n for n in names if n not in (column, "properties"))
+    key = ("timeline slots", dialect.name, object_name)
+    found = catalog.derived.get(key)
+    if found is None:
+        column = timeline.target_column(catalog, object_name)
+        if column is None:
+            found = ()
+        else:
+            _compiled, names = compile_insert(catalog, dialect, timeline.TIMELINE)
+            found = tuple(n for n in names if n not in (column, "properties"))
+        catalog.derived[key] = found
+    return found  # type: ignore[no-any-return]
 
 
 def _with_event(
