@@ -36,7 +36,7 @@ from vingt.engine.ir import BoolOp, Condition, Filter
 from vingt.engine.query import Page, Query, Select
 from vingt.engine.records import Actor, Engine
 from vingt.errors import ApiError, safe_details
-from vingt.graphql_api import graphiql
+from vingt.graphql_api import graphiql, search
 from vingt.graphql_api.common import Bounds, ParseFailed, document, read_request, root_field_count
 from vingt.graphql_api.schema import CoreSchema, core_schema
 from vingt.graphql_api.translate import (
@@ -45,11 +45,13 @@ from vingt.graphql_api.translate import (
     Obj,
     Plan,
     RootField,
+    Static,
     arguments,
     depth_of,
     plan_operation,
     shape_conn,
     shape_obj,
+    shape_static,
     to_filter,
     to_order,
     to_page,
@@ -339,6 +341,9 @@ class _Run:
     async def root(self, root: RootField) -> Any:
         args = self._args(root)
         kind = root.kind
+        if kind == "search":
+            assert isinstance(root.shape, Static)
+            return shape_static(root.shape, await search.answer(self.engine, args))
         obj = root.obj
         assert obj is not None
         handler = getattr(self, "_" + kind)

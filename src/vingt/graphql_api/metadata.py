@@ -29,7 +29,9 @@ from starlette.responses import Response
 
 from vingt.db.database import Contended, StaleSchema
 from vingt.db.system_queries import load_workspace
+from vingt.engine.records import Actor, Engine
 from vingt.errors import ApiError, safe_details
+from vingt.graphql_api import search
 from vingt.graphql_api.common import METADATA_BOUNDS, document, read_request, root_field_count
 from vingt.metadata.model import Catalog, FieldMeta, LruCache, ObjectMeta
 from vingt.metadata.payloads import field_payload, object_payload
@@ -296,7 +298,7 @@ type Mutation {
   updateWebhook(input: UpdateWebhookInput!): Webhook!
   deleteWebhook(id: UUID, input: WebhookIdInput): Webhook!
 }
-""".replace("__FIELD_TYPES__", " ".join(t.value for t in FieldType))
+""".replace("__FIELD_TYPES__", " ".join(t.value for t in FieldType)) + search.metadata_sdl()
 
 MAX_PAGE = 1000
 GRAPHQL_CODES = {
@@ -556,6 +558,14 @@ class Root:
         await self.ctx.refresh()
         return _field(self.ctx, deleted, before)
 
+
+    # the global search, as on /graphql (GRAPHQL.md §13 allows either endpoint)
+
+    async def search(self, info: Any, **args: Any) -> Any:
+        state, principal = self.ctx.request.app.state, self.ctx.principal
+        engine = Engine(state.db, state.dialect, self.ctx.catalog, Actor(
+            "API", principal.key_name, api_key_id=principal.key_id, access=principal.access))
+        return await search.answer(engine, args)
 
     # webhooks: both generations of Twenty's inputs (AUTH_WEBHOOKS.md §6.7) are accepted
 

@@ -81,14 +81,24 @@ class Conn:
 
 
 @dataclass
+class Static:
+    """What to render of a value of a type that is the same in every workspace (the global
+    search's connection): ``(key, field name, Static or None)`` entries; a ``__typename``
+    entry is rendered as ``type_name``."""
+
+    type_name: str
+    entries: list[tuple[str, str, Static | None]] = field(default_factory=list)
+
+
+@dataclass
 class RootField:
     key: str  # the response key (alias or name)
     name: str
-    kind: str  # findMany, createOne, … (naming.ROOT_QUERIES / ROOT_MUTATIONS), or "typename"
+    kind: str  # findMany, createOne, … (naming.ROOT_QUERIES / ROOT_MUTATIONS), "search", or "typename"
     obj: ObjectMeta | None
     field_def: GraphQLField | None
     nodes: list[FieldNode]
-    shape: Obj | Conn | None  # the record, the connection, or None (__typename)
+    shape: Obj | Conn | Static | None  # the record, the connection, search's answer, or None (__typename)
     error: ApiError | None = None  # the field's selection is refused (too deep)
 
 
@@ -170,6 +180,9 @@ def plan_operation(
         kind, obj = core.roots[name]
         field_def = root_type.fields[name]
         target = _named(field_def.type)
+        if obj is None:  # the global search: one static type
+            roots.append(RootField(key, name, kind, None, field_def, nodes, static_shape(c, target, c.subsets(nodes))))
+            continue
         try:
             if kind in ("findMany", "findDuplicates", "groupBy"):
                 shape: Obj | Conn = _conn(core, c, obj, target, c.subsets(nodes), 0)
@@ -180,6 +193,18 @@ def plan_operation(
             continue
         roots.append(RootField(key, name, kind, obj, field_def, nodes, shape))
     return Plan(operation, mutation, introspection, roots)
+
+
+def static_shape(c: _Collector, gtype: GraphQLObjectType, sets: list[SelectionSetNode]) -> Static:
+    out = Static(gtype.name)
+    for key, nodes in c.collect(sets).items():
+        name = nodes[0].name.value
+        if name == "__typename":
+            out.entries.append((key, name, None))
+            continue
+        sub = _named(gtype.fields[name].type)
+        out.entries.append((key, name, static_shape(c, sub, c.subsets(nodes)) if isinstance(sub, GraphQLObjectType) else None))
+    return out
 
 
 def _too_deep() -> ApiError:
@@ -296,9 +321,9 @@ def to_filter(catalog: Catalog, obj: ObjectMeta, value: dict[str, Any] | None, w
             if not subs:
                 raise _empty(key, where)
             for sub, ops in subs:
-                items += _conditions((key, sub), ops, where)
+                items += field_conditions((key, sub), ops, where)
         else:
-            items += _conditions((key,), cond, where)
+            items += field_conditions((key,), cond, where)
     if not items:
         return None
     return items[0] if len(items) == 1 else BoolOp("and", tuple(items))
@@ -310,7 +335,9 @@ def _empty(path: str, where: str) -> ApiError:
     )
 
 
-def _conditions(path: tuple[str, ...], ops: dict[str, Any], where: str) -> list[Filter]:
+def field_conditions(path: tuple[str, ...], ops: dict[str, Any], where: str) -> list[Filter]:
+    """A field's operators (``{gte: …, lt: …}``) as conditions on ``path``; ``where``: the
+    argument, for errors."""
     out: list[Filter] = []
     for op, value in ops.items():
         if value is None:
@@ -499,6 +526,19 @@ def shape_conn(
     if found is None:
         found = c.shaper = shaping.compile_conn(c.entries, lambda edge: shaping.compile_edges(edge, _shaper))
     return found(records, firsts, has_next, has_previous, total, aggregates, dimensions)
+
+
+def shape_static(s: Static, value: Any) -> Any:
+    """A plain value (dicts by field name, lists) copied into the selection's keys."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [shape_static(s, v) for v in value]
+    return {
+        key: s.type_name if name == "__typename" else
+        shape_static(sub, value.get(name)) if sub is not None else value.get(name)
+        for key, name, sub in s.entries
+    }
 
 
 def depth_of(o: Obj) -> int:
