@@ -127,10 +127,11 @@ def words(text: str) -> list[str]:
 async def search(engine: Reads, q: SearchQuery) -> Results:
     """A page of the records matching ``q`` that the engine's API key may read, soft-deleted
     ones left out unless the filter mentions ``deletedAt``."""
-    if not isinstance(q.limit, int) or q.limit < 0 or q.limit > MAX_LIMIT:
+    if not isinstance(q.limit, int) or isinstance(q.limit, bool) or not 0 <= q.limit <= MAX_LIMIT:
+        too_many = isinstance(q.limit, int) and q.limit > MAX_LIMIT
         raise ApiError(
-            "INVALID_LIMIT", f"Limit cannot exceed {MAX_LIMIT} items" if q.limit > MAX_LIMIT
-            else "Limit must not be negative", {"parameter": "limit", "limit": MAX_LIMIT, "received": q.limit},
+            "INVALID_LIMIT", f"Limit cannot exceed {MAX_LIMIT} items" if too_many else "Limit must be 0 or more",
+            {"parameter": "limit", "limit": MAX_LIMIT, "received": q.limit},
         )
     terms = words(q.text)
     cursor = _decode_cursor(q.after) if q.after is not None else None
