@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
-import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vingt import metrics, requestlog
 from vingt.db.changes import ChangeFeed
-from vingt.db.database import Contended, DataError, StaleSchema, open_database
+from vingt.db.database import DataError, open_database
 from vingt.db.url import parse_database_url
 from vingt.errors import ApiError, url_too_long
 from vingt.graphql_api import core as core_graphql
@@ -30,6 +28,7 @@ from vingt.ratelimit import RateLimiter, spend_rate, with_rate_headers
 from vingt.readiness import readyz
 from vingt.registry import Registry
 from vingt.rest import events, idempotency, metadata, records, webhooks
+from vingt.retry import retrying
 from vingt.settings import Settings
 from vingt.sql.dialect import dialect_for
 from vingt.webhooks.dispatcher import Dispatcher
@@ -46,41 +45,14 @@ def error_response(exc: ApiError) -> Response:
     return Response(exc.render(), status_code=exc.status, media_type="application/json", headers=exc.headers)
 
 
-# A request that meets tables of another shape than its catalog's runs again on a reloaded
-# catalog; under a burst of metadata changes from another process the reloaded catalog can be
-# overtaken again, so a few attempts, then a 503 the client may retry.
-STALE_ATTEMPTS = 6
-
-
 async def rest_endpoint(request: Request) -> Response:
     return with_rate_headers(request, await _rest_answer(request))
 
 
 async def _rest_answer(request: Request) -> Response:
     try:
-        contended = 0
-        for _ in range(STALE_ATTEMPTS):
-            try:
-                return await _rest_once(request)
-            except StaleSchema:
-                # another process changed the tables and this catalog is behind (or ahead): the
-                # failed statement rolled its transaction back, so the request runs once more on
-                # the current catalog (the body is kept by the request)
-                await request.app.state.registry.stale_for(request.headers.get("authorization"))
-            except Contended:
-                # the database broke a deadlock with a concurrent write by rolling this one
-                # back: run it again, after a short random pause that lets the other one finish
-                contended += 1
-                await asyncio.sleep(random.uniform(0.005, 0.02) * contended)
-        if contended:
-            raise ApiError(
-                "TRANSACTION_CONFLICT", "Concurrent writes of the same records kept conflicting; retry the request.",
-                {"attempts": STALE_ATTEMPTS}, headers={"Retry-After": "1"},
-            )
-        raise ApiError(
-            "SCHEMA_CHANGING", "The workspace's metadata is changing; retry the request.",
-            {"attempts": STALE_ATTEMPTS}, headers={"Retry-After": "1"},
-        )
+        # a stale catalog or a deadlock: the request runs again (the body is kept by the request)
+        return await retrying(request, lambda: _rest_once(request))
     except ApiError as exc:
         return error_response(exc)
     except DataError as exc:

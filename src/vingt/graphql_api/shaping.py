@@ -20,14 +20,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-Shaper = Callable[[dict[str, Any], dict[int, int]], dict[str, Any]]
-EdgesShaper = Callable[[list[dict[str, Any]], dict[int, int]], list[dict[str, Any]]]
+Firsts = dict[int, Any]  # a nested connection's page, by its ``Conn``'s id (``translate.NestedPage``)
+Shaper = Callable[[dict[str, Any], Firsts], dict[str, Any]]
+EdgesShaper = Callable[[list[dict[str, Any]], Firsts], list[dict[str, Any]]]
 
 
 def compile_obj(
     entries: list[tuple[str, str, Any]],
     one: Callable[[Any], Shaper],
-    many: Callable[[Any], Callable[[Any, dict[int, int]], Any]],
+    many: Callable[[Any], Callable[[Any, Firsts], Any]],
     rendered: Callable[[str], tuple[str, ...]],
 ) -> Shaper:
     """The shaper of one record's ``entries`` (``translate.Obj.entries``); ``one(obj)``: the
