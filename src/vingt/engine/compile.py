@@ -385,9 +385,11 @@ def compile_exists(catalog: Catalog, dialect: Dialect, object_name: str) -> Comp
 
 
 def compile_ids(catalog: Catalog, dialect: Dialect, object_name: str, where: Where | None, include_deleted: bool,
-                only_deleted: bool = False, limit_slot: int | None = None) -> Compiled:
+                only_deleted: bool = False, limit_slot: int | None = None, lock: bool = False) -> Compiled:
     """The ids of the rows a filter selects (for mutations by filter); ``limit_slot``: at
-    most that many."""
+    most that many; ``lock``: the rows locked for the write that follows (PostgreSQL: ``FOR
+    UPDATE``, in id order — which also keeps the scan out of parallel workers, whose start-up
+    cost more than the scan under concurrent requests)."""
 
     def build() -> Any:
         t = tables(catalog, dialect)[object_name]
@@ -397,9 +399,12 @@ def compile_ids(catalog: Catalog, dialect: Dialect, object_name: str, where: Whe
         stmt = sa.select(t.c.id).where(*conds).order_by(t.c.id)
         if limit_slot is not None:
             stmt = _limit(stmt, _slot(limit_slot), dialect)
+        if lock:
+            stmt = stmt.with_for_update(of=t)
         return stmt
 
-    return cached(catalog, dialect, ("ids", object_name, where, include_deleted, only_deleted, limit_slot), build)
+    key = ("ids", object_name, where, include_deleted, only_deleted, limit_slot, lock)
+    return cached(catalog, dialect, key, build)
 
 
 def compile_insert(

@@ -629,7 +629,8 @@ class Writes(Reads, Preconditions):
         where = plan_filter(self.catalog, obj, filter_, b) if filter_ is not None else None
         limit_slot = b.add(self.max_affected + 1)
         compiled = sqlc.compile_ids(
-            self.catalog, self.dialect, obj.name_singular, where, include_deleted(filter_), only_deleted, limit_slot
+            self.catalog, self.dialect, obj.name_singular, where, include_deleted(filter_), only_deleted, limit_slot,
+            lock=True,
         )
         ids = [str(r[0]) for r in await conn.fetch(compiled.sql, self._params(compiled, b))]
         if len(ids) > self.max_affected:
