@@ -68,8 +68,11 @@ DEFAULT_PAGE = 200  # records of a connection without first / last (Twenty's QUE
 DOCUMENT_CACHE_SIZE = 256
 USER_FRIENDLY = "An error occurred."
 
-# REST codes whose GraphQL code is not the one their HTTP status gives
-_CODES = {"UNIQUE_VIOLATION": "CONFLICT", "RECORD_ALREADY_EXISTS": "CONFLICT"}
+# REST codes whose GraphQL code is not the one their HTTP status gives: Twenty answers a record's
+# unique violation (a taken id included) with BAD_USER_INPUT ("A duplicate entry was detected",
+# GRAPHQL.md §0), and an upsert that matches several records too (§14)
+_CODES = {"UNIQUE_VIOLATION": "BAD_USER_INPUT", "RECORD_ALREADY_EXISTS": "BAD_USER_INPUT",
+          "UPSERT_MULTIPLE_MATCHING_RECORDS_CONFLICT": "BAD_USER_INPUT"}
 _BY_STATUS = {401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT", 429: "RATE_LIMITED"}
 
 
@@ -506,6 +509,13 @@ class _Run:
                 "INVALID_PARAMETER",
                 "Views are not supported by this server: 'viewId' cannot be used (pass the view's filters in 'filter')",
                 {"parameter": "viewId"},
+            )
+        if args.get("offsetForRecords"):  # the engine samples each group's first records only
+            raise ApiError(
+                "INVALID_PARAMETER",
+                "'offsetForRecords' is not supported by this server: read a group's records with a root query "
+                "filtered on its values",
+                {"parameter": "offsetForRecords", "value": args["offsetForRecords"]},
             )
         aggregates = list(conn.aggregates())
         if conn.wants("totalCount"):
