@@ -29,6 +29,7 @@ from live_server import Server
 pytestmark = pytest.mark.e2e
 
 FEED_WAIT_S = 10.0  # how long the feed may take to show a write's events (the dispatcher's fan-out)
+NULL, NOT_NULL = "NULL", "NOT_NULL"
 
 
 def marker() -> str:
@@ -101,7 +102,8 @@ SHIPMENT_STATUS = [{"value": v, "label": v.title(), "color": "gray", "position":
 @pytest.fixture(scope="module")
 def shipments(live: Live) -> None:
     """The custom object ``shipment`` and its fields, made through the metadata GraphQL API."""
-    objects = live.http.post("/metadata", json={"query": "{ objects(paging: {first: 1000}) { edges { node { id nameSingular } } } }"})
+    query = "{ objects(paging: {first: 1000}) { edges { node { id nameSingular } } } }"
+    objects = live.http.post("/metadata", json={"query": query})
     assert objects.status_code == 200, objects.text
     company = next(e["node"]["id"] for e in objects.json()["data"]["objects"]["edges"]
                    if e["node"]["nameSingular"] == "company")
@@ -181,8 +183,9 @@ def test_every_root_field_of_an_object_and_its_events(live: Live, shipments: Non
 
     found = live.gql(f"query($id: UUID) {{ {s.singular}(filter: {{id: {{eq: $id}}}}) {{ {sel} }} }}", {"id": a["id"]})
     assert found[s.singular] == {"id": a["id"], "name": f"{m}-a2", s.number: 10, "deletedAt": None}
-    listed = live.gql(f"""query($m: String) {{ {s.plural}(filter: {{name: {{startsWith: $m}}}}, orderBy: [{{name: AscNullsFirst}}])
-      {{ totalCount edges {{ node {{ name {s.number} }} }} }} }}""", {"m": m})[s.plural]
+    listed = live.gql(f"""query($m: String) {{
+      {s.plural}(filter: {{name: {{startsWith: $m}}}}, orderBy: [{{name: AscNullsFirst}}]) {{
+        totalCount edges {{ node {{ name {s.number} }} }} }} }}""", {"m": m})[s.plural]
     assert listed["totalCount"] == 4
     assert [(e["node"]["name"], e["node"][s.number]) for e in listed["edges"]] == [
         (f"{m}-a2", 10), (f"{m}-b", 21), (f"{m}-c", 30), (f"{m}-d", None)]
@@ -217,10 +220,9 @@ def test_every_root_field_of_an_object_and_its_events(live: Live, shipments: Non
     destroyed = mutation(f"destroy{s.S}", "$id: UUID!", "id: $id", {"id": d["id"]})
     assert (destroyed["id"], destroyed["name"]) == (d["id"], f"{m}-d")
     # a soft-deleted record (c) is destroyed too, the others with it
-    destroyed_many = mutation(f"destroy{s.P}", f"$f: {s.S}FilterInput!", "filter: $f",
-                              {"f": {"name": {"startsWith": m}, "or": [{"deletedAt": {"is": NULL}}, {"deletedAt": {"is": NOT_NULL}}]}})
-    assert sorted(r["id"] for r in destroyed_many) == sorted([a["id"], b["id"], c["id"]])
     everything = {"name": {"startsWith": m}, "or": [{"deletedAt": {"is": NULL}}, {"deletedAt": {"is": NOT_NULL}}]}
+    destroyed_many = mutation(f"destroy{s.P}", f"$f: {s.S}FilterInput!", "filter: $f", {"f": everything})
+    assert sorted(r["id"] for r in destroyed_many) == sorted([a["id"], b["id"], c["id"]])
     after = live.gql(f"query($f: {s.S}FilterInput) {{ {s.plural}(filter: $f) {{ totalCount }} }}", {"f": everything})
     assert after == {s.plural: {"totalCount": 0}}
 
@@ -242,7 +244,8 @@ def test_every_root_field_of_an_object_and_its_events(live: Live, shipments: Non
         {(f"{on}.destroyed", a["id"]), (f"{on}.destroyed", b["id"]), (f"{on}.destroyed", c["id"])},
     ])
     assert all(e["objectMetadata"]["nameSingular"] == on for e in events)
-    created, upsert_of_a = events[0], events[3] if events[3]["recordId"] == a["id"] else events[4]
+    created = events[0]
+    upsert_of_a = next(e for e in events if e["eventName"] == f"{on}.updated" and e["recordId"] == a["id"])
     assert created["before"] is None and created["after"]["name"] == f"{m}-a" and created["updatedFields"] is None
     assert upsert_of_a["before"]["name"] == f"{m}-a" and upsert_of_a["after"]["name"] == f"{m}-a2"
     assert upsert_of_a["updatedFields"] == ["name"]
@@ -250,9 +253,6 @@ def test_every_root_field_of_an_object_and_its_events(live: Live, shipments: Non
         [s.number], [s.number]]
     last = events[-1]
     assert last["after"] is None and last["before"]["id"] == last["recordId"]
-
-
-NULL, NOT_NULL = "NULL", "NOT_NULL"
 
 
 # ---- duplicates and merge (objects with duplicate criteria) --------------------------------------
@@ -280,7 +280,8 @@ def test_duplicates_then_a_dry_run_and_a_merge_of_companies(live: Live) -> None:
                       {"ids": [keep, solo]})["companyDuplicates"]
     assert sorted(sorted(e["node"]["id"] for e in c["edges"]) for c in by_ids) == [[], sorted([dup1, dup2])]
 
-    merge = """mutation($ids: [UUID!]!, $i: Int!, $dry: Boolean) { mergeCompanies(ids: $ids, conflictPriorityIndex: $i, dryRun: $dry) {
+    merge = """mutation($ids: [UUID!]!, $i: Int!, $dry: Boolean) {
+      mergeCompanies(ids: $ids, conflictPriorityIndex: $i, dryRun: $dry) {
       id name employees deletedAt address { addressCity } domainName { primaryLinkUrl }
       linkedinLink { primaryLinkUrl secondaryLinks } } }"""
     preview = live.gql(merge, {"ids": [dup1, keep, dup2], "i": 1, "dry": True})["mergeCompanies"]
@@ -318,30 +319,39 @@ def test_duplicates_then_a_dry_run_and_a_merge_of_companies(live: Live) -> None:
 # ---- pages both ways under several orderings ------------------------------------------------------
 
 
-def _sort_key(direction: str, rank: Callable[[Any], Any] = lambda v: v) -> Callable[[Any], tuple[int, Any]]:
-    """A key for one ``orderBy`` item over Python values, nulls where the direction puts them."""
-    nulls_first = direction in ("AscNullsFirst", "DescNullsFirst")
-    descending = direction.startswith("Desc")
+@dataclass(frozen=True)
+class By:
+    """One ``orderBy`` item over the records as read back: the value at ``path`` (dotted for a
+    sub-field), in ``direction``, compared by ``rank`` (the value itself unless given)."""
 
-    def key(value: Any) -> tuple[int, Any]:
-        if value is None:
-            return (0 if nulls_first else 2, 0)
-        v = rank(value)
-        return (1, -v if descending else v)
+    path: str
+    direction: str
+    rank: Callable[[Any], Any] = lambda v: v
 
-    return key
+    def key(self, record: dict[str, Any]) -> tuple[int, Any]:
+        value: Any = record
+        for part in self.path.split("."):
+            value = None if value is None else value.get(part)
+        if value is None:  # nulls before or after every value
+            return (0 if self.direction.endswith("NullsFirst") else 2, 0)
+        rank = self.rank(value)
+        return (1, -rank if self.direction.startswith("Desc") else rank)
 
 
-def _ordered(records: list[dict[str, Any]], keys: list[tuple[Callable[[dict[str, Any]], Any], str, Callable[[Any], Any]]]) -> list[str]:
-    """The ids of ``records`` in the order of ``keys`` (value getter, direction, rank), then id."""
-    return [r["id"] for r in sorted(records, key=lambda r: (*(_sort_key(d, rank)(get(r)) for get, d, rank in keys), r["id"]))]
+def _ordered(records: list[dict[str, Any]], keys: list[By]) -> list[str]:
+    """The ids of ``records`` ordered by ``keys``, then by id (the server's last sort key)."""
+    return [r["id"] for r in sorted(records, key=lambda r: (*(k.key(r) for k in keys), r["id"]))]
 
 
 def _days(text: str) -> int:
     return dt.date.fromisoformat(text).toordinal()
 
 
-STATUS_RANK = {o["value"]: o["position"] for o in SHIPMENT_STATUS}
+def _number_in_name(name: str) -> int:
+    return int(name.rsplit("-", 1)[1])
+
+
+STATUS_RANK = {o["value"]: o["position"] for o in SHIPMENT_STATUS}  # SELECT fields sort by option position
 
 
 def _pages(live: Live, root: str, filter_type: str, flt: dict[str, Any], order: str) -> tuple[list[str], list[str], list[str]]:
@@ -384,32 +394,32 @@ def test_pages_forward_and_backward_repeat_and_skip_nothing(live: Live, shipment
             for i, (w, st, day, amount, fr) in enumerate(rows)]
     made = live.gql("mutation($d: [ShipmentCreateInput!]!) { createShipments(data: $d) { id name weight status "
                     "shippedOn fragile cost { amountMicros } } }", {"d": data})["createShipments"]
-    recs = [{**r, "amount": r["cost"]["amountMicros"] if r["cost"] else None} for r in made]
-    orders: list[tuple[str, list[Any]]] = [
-        ("[{weight: AscNullsFirst}]", [(lambda r: r["weight"], "AscNullsFirst", lambda v: v)]),
+    orders: list[tuple[str, list[By]]] = [
+        ("[{weight: AscNullsFirst}]", [By("weight", "AscNullsFirst")]),
         ("[{status: DescNullsLast}, {weight: AscNullsLast}]",
-         [(lambda r: r["status"], "DescNullsLast", STATUS_RANK.__getitem__), (lambda r: r["weight"], "AscNullsLast", lambda v: v)]),
-        ("[{shippedOn: DescNullsFirst}]", [(lambda r: r["shippedOn"], "DescNullsFirst", _days)]),
-        ("[{cost: {amountMicros: AscNullsLast}}]", [(lambda r: r["amount"], "AscNullsLast", lambda v: v)]),
+         [By("status", "DescNullsLast", STATUS_RANK.__getitem__), By("weight", "AscNullsLast")]),
+        ("[{shippedOn: DescNullsFirst}]", [By("shippedOn", "DescNullsFirst", _days)]),
+        ("[{cost: {amountMicros: AscNullsLast}}]", [By("cost.amountMicros", "AscNullsLast")]),
         ("[{fragile: DescNullsFirst}, {name: DescNullsLast}]",
-         [(lambda r: r["fragile"], "DescNullsFirst", int), (lambda r: r["name"], "DescNullsLast", lambda v: int(v.rsplit("-", 1)[1]))]),
+         [By("fragile", "DescNullsFirst", int), By("name", "DescNullsLast", _number_in_name)]),
     ]
     for order, keys in orders:
         whole, forward, backward = _pages(live, "shipments", "ShipmentFilterInput", {"name": {"startsWith": m}}, order)
-        assert whole == _ordered(recs, keys), order
+        assert whole == _ordered(made, keys), order
         assert forward == whole and backward == whole, order
 
-    companies = live.gql("mutation($d: [CompanyCreateInput!]!) { createCompanies(data: $d) { id employees address { addressCity } } }",
-                         {"d": [{"name": f"{m}-{i}", "employees": e, "address": {"addressCity": city}}
-                                for i, (e, city) in enumerate([(5, "Lyon"), (None, "Paris"), (5, None), (12, "Lyon"), (1, "Caen")])]})
-    crecs = companies["createCompanies"]
+    cities = [(5, "Lyon"), (None, "Paris"), (5, None), (12, "Lyon"), (1, "Caen")]
+    companies = live.gql("mutation($d: [CompanyCreateInput!]!) { createCompanies(data: $d) { id employees "
+                         "address { addressCity } } }", {"d": [
+                             {"name": f"{m}-{i}", "employees": e, "address": {"addressCity": city}}
+                             for i, (e, city) in enumerate(cities)]})["createCompanies"]
     for order, keys in [
-        ("[{employees: DescNullsLast}]", [(lambda r: r["employees"], "DescNullsLast", lambda v: v)]),
+        ("[{employees: DescNullsLast}]", [By("employees", "DescNullsLast")]),
         ("[{address: {addressCity: AscNullsFirst}}, {employees: AscNullsFirst}]",
-         [(lambda r: r["address"]["addressCity"], "AscNullsFirst", lambda v: v), (lambda r: r["employees"], "AscNullsFirst", lambda v: v)]),
+         [By("address.addressCity", "AscNullsFirst"), By("employees", "AscNullsFirst")]),
     ]:
         whole, forward, backward = _pages(live, "companies", "CompanyFilterInput", {"name": {"startsWith": m}}, order)
-        assert whole == _ordered(crecs, keys), order
+        assert whole == _ordered(companies, keys), order
         assert forward == whole and backward == whole, order
 
 
@@ -432,8 +442,8 @@ def test_nested_connections_take_their_own_arguments(live: Live, shipments: None
     } } } }""", {"id": company})["companies"]["edges"][0]["node"]
     assert node["people"] == {"totalCount": 2, "pageInfo": {"hasNextPage": True},
                               "edges": [{"node": {"name": {"firstName": f"{m}3"}, "company": {"name": m}}}]}
-    assert node["shipments"] == {"totalCount": 3, "pageInfo": {"hasNextPage": False},
-                                 "edges": [{"node": {"name": f"{m}-3", "weight": 4}}, {"node": {"name": f"{m}-0", "weight": 1}}]}
+    assert node["shipments"] == {"totalCount": 3, "pageInfo": {"hasNextPage": False}, "edges": [
+        {"node": {"name": f"{m}-3", "weight": 4}}, {"node": {"name": f"{m}-0", "weight": 1}}]}
     # three relations deep, each with its arguments: shipment → company → people → company; and the other way
     deep = live.gql("""query($m: String, $p: String) {
       shipments(filter: {name: {eq: $m}}) { edges { node { company {
@@ -498,7 +508,8 @@ def test_aggregates_and_groups_match_values_computed_here(live: Live, shipments:
 
     groups = live.gql("""query($m: String) { shipmentsGroupBy(groupBy: [{status: true}], filter: {name: {startsWith: $m}},
       orderBy: [{aggregate: {totalCount: DescNullsLast}}], orderByForRecords: [{weight: DescNullsLast}], offsetForRecords: 0) {
-      groupByDimensionValues totalCount sumWeight countTrueFragile edges { node { weight } } } }""", {"m": m})["shipmentsGroupBy"]
+      groupByDimensionValues totalCount sumWeight countTrueFragile edges { node { weight } } } }""",
+                      {"m": m})["shipmentsGroupBy"]
     by_status: dict[Any, list[tuple[Any, ...]]] = {}
     for r in SHIPPED:
         by_status.setdefault(r[5], []).append(r)
@@ -517,13 +528,15 @@ def test_aggregates_and_groups_match_values_computed_here(live: Live, shipments:
     assert {tuple(g["groupByDimensionValues"]): g["totalCount"] for g in two} == dict(expected_two)
 
     months = live.gql("""query($m: String) { shipmentsGroupBy(groupBy: [{shippedOn: {granularity: MONTH}}],
-      filter: {name: {startsWith: $m}, shippedOn: {is: NOT_NULL}}, orderBy: [{shippedOn: {orderBy: AscNullsLast, granularity: MONTH}}]) {
+      filter: {name: {startsWith: $m}, shippedOn: {is: NOT_NULL}},
+      orderBy: [{shippedOn: {orderBy: AscNullsLast, granularity: MONTH}}]) {
       groupByDimensionValues totalCount } }""", {"m": m})["shipmentsGroupBy"]
     by_month = Counter(day[:7] + "-01" for day in days)  # a bucket is named by its first day
     assert [(g["groupByDimensionValues"][0], g["totalCount"]) for g in months] == sorted(by_month.items())
 
-    cities = live.gql("""query($m: String) { companiesGroupBy(groupBy: [{address: {addressCity: true}}], filter: {name: {startsWith: $m}},
-      orderBy: [{address: {addressCity: AscNullsLast}}], limit: 5) { groupByDimensionValues totalCount sumEmployees countTrueIdealCustomerProfile } }""",
+    cities = live.gql("""query($m: String) { companiesGroupBy(groupBy: [{address: {addressCity: true}}],
+      filter: {name: {startsWith: $m}}, orderBy: [{address: {addressCity: AscNullsLast}}], limit: 5) {
+      groupByDimensionValues totalCount sumEmployees countTrueIdealCustomerProfile } }""",
                       {"m": m})["companiesGroupBy"]
     assert cities == [
         {"groupByDimensionValues": ["Lille"], "totalCount": 1, "sumEmployees": 10, "countTrueIdealCustomerProfile": 0},
@@ -537,9 +550,10 @@ def test_aggregates_and_groups_match_values_computed_here(live: Live, shipments:
 def test_filters_of_each_kind_over_http(live: Live, shipments: None) -> None:
     """One case per kind of filter (all of them: tests/graphql_api/test_graphql_filter_table.py)."""
     m = marker()
-    acme, other = (c["id"] for c in live.gql("mutation($d: [CompanyCreateInput!]!) { createCompanies(data: $d) { id } }", {"d": [
-        {"name": f"{m}-acme", "domainName": {"primaryLinkUrl": f"https://{m}.example.com"}, "address": {"addressCity": "Paris"}},
-        {"name": f"{m}-other", "address": {"addressCity": "Oslo"}}]})["createCompanies"])
+    acme, other = (c["id"] for c in live.gql("mutation($d: [CompanyCreateInput!]!) { createCompanies(data: $d) { id } }", {
+        "d": [{"name": f"{m}-acme", "domainName": {"primaryLinkUrl": f"https://{m}.example.com"},
+               "address": {"addressCity": "Paris"}},
+              {"name": f"{m}-other", "address": {"addressCity": "Oslo"}}]})["createCompanies"])
     made = [r["id"] for r in live.gql("mutation($d: [ShipmentCreateInput!]!) { createShipments(data: $d) { id } }", {"d": [
         {"name": f"{m}-a", "weight": 1, "status": "DRAFT", "shippedOn": "2024-01-01", "fragile": True, "trackingCode": f"{m}A",
          "cost": {"amountMicros": 1_000_000, "currencyCode": "EUR"}, "companyId": acme},
@@ -563,7 +577,8 @@ def test_filters_of_each_kind_over_http(live: Live, shipments: None) -> None:
         'or: [{status: {eq: SENT}}, {not: {fragile: {eq: true}}}]': [1],
     }
     document = "{ " + " ".join(
-        f'c{n}: shipments(filter: {{and: [{{name: {{startsWith: "{m}"}}}}, {{{flt}}}]}}) {{ totalCount edges {{ node {{ id }} }} }}'
+        f'c{n}: shipments(filter: {{and: [{{name: {{startsWith: "{m}"}}}}, {{{flt}}}]}}) '
+        "{ totalCount edges { node { id } } }"
         for n, flt in enumerate(shipment_cases)) + f""" to_many: companies(filter: {{name: {{startsWith: "{m}"}},
           shipments: {{fragile: {{eq: true}}}}}}) {{ edges {{ node {{ id }} }} }}
         links: companies(filter: {{domainName: {{primaryLinkUrl: {{ilike: "%{m}%"}}}}}}) {{ edges {{ node {{ id }} }} }} }}"""
@@ -590,7 +605,8 @@ def targets(live: Live) -> dict[str, str]:
 
 
 def _deep() -> str:
-    return "{ companies { edges { node { people { edges { node { company { people { edges { node { company { name } } } } } } } } } } } }"
+    return ("{ companies { edges { node { people { edges { node { company { people { edges { node { "
+            "company { name } } } } } } } } } } } }")
 
 
 BAD: list[tuple[str, str, dict[str, Any] | None, str, str | None]] = [
@@ -598,14 +614,16 @@ BAD: list[tuple[str, str, dict[str, Any] | None, str, str | None]] = [
     ("syntax", "{ companies { ", None, "GRAPHQL_PARSE_FAILED", None),
     ("unknown field", "{ companies { edges { node { nope } } } }", None, "GRAPHQL_VALIDATION_FAILED", None),
     ("unknown argument", "{ companies(where: {}) { totalCount } }", None, "GRAPHQL_VALIDATION_FAILED", None),
-    ("unknown operator", '{ companies(filter: {name: {sounds: "x"}}) { totalCount } }', None, "GRAPHQL_VALIDATION_FAILED", None),
+    ("unknown operator", '{ companies(filter: {name: {sounds: "x"}}) { totalCount } }', None,
+     "GRAPHQL_VALIDATION_FAILED", None),
     ("bad UUID literal", '{ company(filter: {id: {eq: "nope"}}) { id } }', None, "GRAPHQL_VALIDATION_FAILED", None),
     ("bad Date literal", '{ shipments(filter: {shippedOn: {eq: "31/12/2024"}}) { totalCount } }', None,
      "GRAPHQL_VALIDATION_FAILED", None),
     ("unknown option", "{ shipments(filter: {status: {eq: LOST}}) { totalCount } }", None, "GRAPHQL_VALIDATION_FAILED", None),
     ("bad Position literal", 'mutation { createCompany(data: {position: "middle"}) { id } }', None,
      "GRAPHQL_VALIDATION_FAILED", None),
-    ("one-to-many in an input", "mutation { createCompany(data: {people: []}) { id } }", None, "GRAPHQL_VALIDATION_FAILED", None),
+    ("one-to-many in an input", "mutation { createCompany(data: {people: []}) { id } }", None,
+     "GRAPHQL_VALIDATION_FAILED", None),
     ("no duplicates on a custom object", "{ shipmentDuplicates(ids: []) { totalCount } }", None,
      "GRAPHQL_VALIDATION_FAILED", None),
     ("no merge of a custom object", "mutation { mergeShipments(ids: [], conflictPriorityIndex: 0) { id } }", None,
@@ -658,8 +676,9 @@ BAD: list[tuple[str, str, dict[str, Any] | None, str, str | None]] = [
     ("duplicates with ids and data", '{ companyDuplicates(ids: ["<ONE>"], data: [{name: "x"}]) { totalCount } }', None,
      "BAD_USER_INPUT", None),
     ("duplicates of empty data", "{ companyDuplicates(data: []) { totalCount } }", None, "BAD_USER_INPUT", None),
-    ("group by an unknown time zone", '{ companiesGroupBy(groupBy: [{createdAt: {granularity: MONTH, timeZone: "Mars/Olympus"}}]) '
-     "{ totalCount } }", None, "BAD_USER_INPUT", None),
+    ("group by an unknown time zone",
+     '{ companiesGroupBy(groupBy: [{createdAt: {granularity: MONTH, timeZone: "Mars/Olympus"}}]) { totalCount } }', None,
+     "BAD_USER_INPUT", None),
     ("records of a group from an offset", "{ companiesGroupBy(groupBy: [{name: true}], offsetForRecords: 5) "
      "{ edges { node { id } } } }", None, "BAD_USER_INPUT", "INVALID_PARAMETER"),
     ("group by a view", '{ companiesGroupBy(groupBy: [{name: true}], viewId: "<NOBODY>") { totalCount } }', None,

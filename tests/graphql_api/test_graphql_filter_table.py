@@ -14,8 +14,10 @@ from graphql import ListValueNode, ObjectValueNode, parse_value
 from conftest import Api
 from graphql_client import gql
 
-OPTIONS = [{"value": v, "label": v.title(), "position": i, "color": "gray"} for i, v in enumerate(("SMALL", "MEDIUM", "LARGE"))]
-COLORS = [{"value": v, "label": v.title(), "position": i, "color": "gray"} for i, v in enumerate(("RED", "GREEN", "BLUE"))]
+
+def options(*values: str) -> list[dict[str, Any]]:
+    return [{"value": v, "label": v.title(), "position": i, "color": "gray"} for i, v in enumerate(values)]
+
 
 FIELDS: list[dict[str, Any]] = [
     {"type": "TEXT", "name": "note", "label": "Note"},
@@ -25,8 +27,8 @@ FIELDS: list[dict[str, Any]] = [
     {"type": "BOOLEAN", "name": "fragile", "label": "Fragile"},
     {"type": "DATE", "name": "day", "label": "Day"},
     {"type": "DATE_TIME", "name": "seenAt", "label": "Seen at"},
-    {"type": "SELECT", "name": "size", "label": "Size", "options": OPTIONS},
-    {"type": "MULTI_SELECT", "name": "colors", "label": "Colors", "options": COLORS},
+    {"type": "SELECT", "name": "size", "label": "Size", "options": options("SMALL", "MEDIUM", "LARGE")},
+    {"type": "MULTI_SELECT", "name": "colors", "label": "Colors", "options": options("RED", "GREEN", "BLUE")},
     {"type": "RATING", "name": "stars", "label": "Stars"},
     {"type": "UUID", "name": "ref", "label": "Ref"},
     {"type": "CURRENCY", "name": "price", "label": "Price"},
