@@ -442,6 +442,28 @@ def test_nested_connections_take_their_own_arguments(live: Live, shipments: None
                               "edges": [{"node": {"name": {"firstName": f"{m}3"}, "company": {"name": m}}}]}
     assert node["shipments"] == {"totalCount": 3, "pageInfo": {"hasNextPage": False}, "edges": [
         {"node": {"name": f"{m}-3", "weight": 4}}, {"node": {"name": f"{m}-0", "weight": 1}}]}
+    # a nested connection pages both ways, its aggregates over the parent's records, not the page
+    page = """query($id: UUID, $first: Int, $last: Int, $after: String, $before: String) {
+      companies(filter: {id: {eq: $id}}) { edges { node {
+        shipments(orderBy: [{weight: AscNullsFirst}], first: $first, last: $last, after: $after, before: $before) {
+          totalCount sumWeight maxWeight pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+          edges { node { weight } } } } } } }"""
+
+    def shipments_page(**args: Any) -> dict[str, Any]:
+        data = live.gql(page, {"id": company, **args})
+        return data["companies"]["edges"][0]["node"]["shipments"]  # type: ignore[no-any-return]
+
+    first = shipments_page(first=2)
+    assert [e["node"]["weight"] for e in first["edges"]] == [1, 3]
+    assert (first["totalCount"], first["sumWeight"], first["maxWeight"]) == (4, 13, 5)
+    assert (first["pageInfo"]["hasNextPage"], first["pageInfo"]["hasPreviousPage"]) == (True, False)
+    second = shipments_page(first=2, after=first["pageInfo"]["endCursor"])
+    assert [e["node"]["weight"] for e in second["edges"]] == [4, 5] and second["pageInfo"]["hasNextPage"] is False
+    last = shipments_page(last=2)
+    assert [e["node"]["weight"] for e in last["edges"]] == [4, 5] and last["pageInfo"]["hasPreviousPage"] is True
+    before = shipments_page(last=2, before=last["pageInfo"]["startCursor"])
+    assert [e["node"]["weight"] for e in before["edges"]] == [1, 3] and before["pageInfo"]["hasPreviousPage"] is False
+
     # three relations deep, each with its arguments: shipment → company → people → company; and the other way
     deep = live.gql("""query($m: String, $p: String) {
       shipments(filter: {name: {eq: $m}}) { edges { node { company {
@@ -684,10 +706,11 @@ BAD: list[tuple[str, str, dict[str, Any] | None, str, str | None]] = [
     ("21 root fields", "{ " + " ".join(f"a{i}: companies {{ totalCount }}" for i in range(21)) + " }", None,
      "BAD_USER_INPUT", None),
     ("relations four deep", _deep(), None, "BAD_USER_INPUT", "QUERY_TOO_COMPLEX"),
-    ("cursor on a nested connection", '{ companies { edges { node { people(after: "<ONE>") { totalCount } } } } }', None,
-     "BAD_USER_INPUT", "INVALID_PARAMETER"),
-    ("aggregate on a nested connection", "{ companies { edges { node { shipments { sumWeight } } } } }", None,
-     "BAD_USER_INPUT", "INVALID_PARAMETER"),
+    ("first and last on a nested connection", "{ companies { edges { node { people(first: 1, last: 1) { totalCount } } } } }",
+     None, "BAD_USER_INPUT", "INVALID_PARAMETER"),
+    ("one relation twice with other arguments",
+     "{ companies { edges { node { a: people(first: 1) { totalCount } b: people(first: 2) { totalCount } } } } }", None,
+     "BAD_USER_INPUT", "QUERY_TOO_COMPLEX"),
 ]
 
 
