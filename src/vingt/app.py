@@ -31,6 +31,7 @@ from vingt.rest import events, idempotency, metadata, records, webhooks
 from vingt.retry import retrying
 from vingt.settings import Settings
 from vingt.sql.dialect import dialect_for
+from vingt.webhooks import wake
 from vingt.webhooks.dispatcher import Dispatcher
 from vingt.workspaces import app_secret
 
@@ -211,8 +212,11 @@ def create_app(settings: Settings | None = None, *, freeze_gc: bool = False) -> 
         app.state.limiter = RateLimiter(
             settings.rate_limit_per_second, settings.rate_limit_per_minute, settings.redis_url
         )
-        app.state.dispatcher = Dispatcher(db, dialect, settings)
-        if settings.webhook_delivery:
+        # beside a delivery process (``vingt serve`` on PostgreSQL: webhooks/process.py) writes wake
+        # it; otherwise this process delivers
+        elsewhere = wake.socket_path()
+        app.state.dispatcher = Dispatcher(db, dialect, settings, wake.Waker(elsewhere) if elsewhere else None)
+        if settings.webhook_delivery and elsewhere is None:
             app.state.dispatcher.start()
         sampler = metrics.Sampler(db)
         sampler.start()

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Iterable
@@ -72,7 +74,9 @@ def _database_url(args: argparse.Namespace) -> str:
     return _settings(args).database_url
 
 
-def _with_db(url: str, fn: Callable[[Database], Awaitable[Any]]) -> Any:
+def _with_db(url: str, fn: Callable[[Database], Awaitable[Any]], *, fast_loop: bool = False) -> Any:
+    """``fn`` on the opened database; ``fast_loop``: on uvloop, as ``vingt serve`` runs (for a
+    process that lives long and does much I/O)."""
     parsed = parse_database_url(url)
     upgrade(parsed)
 
@@ -84,13 +88,14 @@ def _with_db(url: str, fn: Callable[[Database], Awaitable[Any]]) -> Any:
         finally:
             await db.close()
 
+    if fast_loop:
+        import uvloop
+
+        return uvloop.run(run())
     return asyncio.run(run())
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from vingt.protocol import Protocol
     from vingt.workspaces import create_workspace, first_workspace
 
     settings = _settings(args)
@@ -126,29 +131,64 @@ def cmd_serve(args: argparse.Namespace) -> int:
     made = None
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         made = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="vingt-metrics-")
+    from vingt.webhooks import process
+
+    delivery = process.DeliveryProcess(settings) if process.wanted(settings, parse_database_url(url).kind) else None
     print(f"Vingt listening on http://{settings.host}:{settings.port} (database {mask_url(url)})")
     for line in start_lines(settings.host, settings.port):
         print(line)
     sys.stdout.flush()
+    stopped_by = None
     try:
-        uvicorn.run(
-            "vingt.app:serve_app",
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=workers,
-            loop="uvloop",
-            http=Protocol,
-            log_level=settings.log_level,
-            access_log=False,
-            # SIGTERM: stop accepting, let requests in flight finish within the bound, then the
-            # lifespan stops the webhook dispatcher (no new claims; attempts in flight finish)
-            timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout_seconds)),  # whole seconds
-        )
+        if delivery is not None:
+            delivery.start()
+        stopped_by = _serve_http(settings, workers)
     finally:
+        if delivery is not None:
+            delivery.stop()  # after the serving processes: the writes they finished may still wake it
         if made is not None:
             shutil.rmtree(made, ignore_errors=True)
+    if stopped_by is not None and stopped_by != signal.SIGINT:
+        signal.signal(stopped_by, signal.SIG_DFL)  # end as the signal ends a process, as uvicorn does
+        signal.raise_signal(stopped_by)
     return 0
+
+
+def _serve_http(settings: Settings, workers: int) -> int | None:
+    """uvicorn, as ``uvicorn.run`` runs it. One process: the signal that stopped it, which uvicorn
+    would raise again on its way out and which ``vingt serve`` raises once its delivery process has
+    stopped in turn."""
+    import uvicorn
+
+    from vingt.protocol import Protocol
+
+    options: dict[str, Any] = {
+        "factory": True, "host": settings.host, "port": settings.port, "loop": "uvloop", "http": Protocol,
+        "log_level": settings.log_level, "access_log": False,
+        # SIGTERM: stop accepting, let requests in flight finish within the bound, then the
+        # lifespan stops the webhook dispatcher (no new claims; attempts in flight finish)
+        "timeout_graceful_shutdown": max(1, round(settings.shutdown_timeout_seconds)),  # whole seconds
+    }
+    if workers > 1:
+        uvicorn.run("vingt.app:serve_app", workers=workers, **options)
+        return None
+
+    class Serving(uvicorn.Server):
+        stopped_by: int | None = None
+
+        def handle_exit(self, sig: int, frame: Any) -> None:  # uvicorn's, without the signal kept for later
+            self.stopped_by = sig
+            if self.should_exit and sig == signal.SIGINT:
+                self.force_exit = True
+            else:
+                self.should_exit = True
+
+    server = Serving(uvicorn.Config("vingt.app:serve_app", **options))
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    if not server.started:
+        raise SystemExit(3)  # uvicorn's exit status for a server that could not start
+    return server.stopped_by
 
 
 def start_lines(host: str, port: int) -> list[str]:
@@ -166,11 +206,11 @@ def start_lines(host: str, port: int) -> list[str]:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """Deliver webhooks until SIGTERM or SIGINT, without serving HTTP (for deployments that run
-    ``vingt serve`` with VINGT_WEBHOOK_DELIVERY=false)."""
-    import signal
-
+    ``vingt serve`` with VINGT_WEBHOOK_DELIVERY=false, and as the delivery process ``vingt serve``
+    starts on PostgreSQL: ``webhooks/process.py``)."""
     from vingt.sql.dialect import dialect_for
     from vingt.webhooks.dispatcher import Dispatcher
+    from vingt.webhooks.wake import WakeListener
 
     settings = _settings(args)
     url = settings.database_url
@@ -181,12 +221,26 @@ def cmd_worker(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        dispatcher.start()
-        print(f"Vingt worker delivering webhooks (database {mask_url(url)})", flush=True)
-        await stop.wait()
-        await dispatcher.stop()
+        listener = WakeListener(args.wake_socket, dispatcher.wake) if args.wake_socket else None
+        if args.parent_fd is not None:
+            def parent_gone() -> None:  # the pipe's write end closed: ``vingt serve`` is gone
+                if not os.read(args.parent_fd, 64):
+                    loop.remove_reader(args.parent_fd)
+                    stop.set()
 
-    _with_db(url, run)
+            loop.add_reader(args.parent_fd, parent_gone)
+        dispatcher.start()
+        if args.parent_fd is None:
+            print(f"Vingt worker delivering webhooks (database {mask_url(url)})", flush=True)
+        await stop.wait()
+        if listener is not None:
+            listener.close()
+        await dispatcher.stop()
+        if args.parent_fd is not None and args.wake_socket:
+            with contextlib.suppress(OSError):  # ``vingt serve`` killed: its directory is left to this process
+                os.rmdir(os.path.dirname(args.wake_socket))
+
+    _with_db(url, run, fast_loop=True)
     return 0
 
 
@@ -445,6 +499,10 @@ def parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="deliver webhooks from the event outbox, without serving HTTP")
     _add_flags(worker, database)
+    # the delivery process of ``vingt serve`` (webhooks/process.py): where it is woken, and the
+    # pipe that tells it ``vingt serve`` is gone
+    worker.add_argument("--wake-socket", help=argparse.SUPPRESS)
+    worker.add_argument("--parent-fd", type=int, help=argparse.SUPPRESS)
     worker.set_defaults(fn=cmd_worker)
 
     st = sub.add_parser("settings", help="print every setting's effective value and where it came from "

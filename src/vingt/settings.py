@@ -130,6 +130,10 @@ class Settings:
     webhook_delivery: bool = setting(
         True, "deliver webhooks from this process; false for processes that only serve requests while "
         "`vingt worker` delivers")
+    webhook_delivery_process: bool = setting(
+        True, "on PostgreSQL, `vingt serve` delivers webhooks from one process of its own beside the processes "
+        "serving requests, which wake it after each write; false: each serving process delivers (SQLite always "
+        "does)")
     webhook_timeout_seconds: float = setting(
         5.0, "how long one delivery attempt waits for the receiver's answer", minimum=0)
     webhook_retry_base_seconds: float = setting(

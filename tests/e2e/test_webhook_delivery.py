@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -415,3 +416,52 @@ def test_vingt_worker_delivers_for_servers_that_do_not(fresh_url: str, tmp_path:
             worker.terminate()  # SIGTERM: it stops claiming and exits
             assert worker.wait(timeout=20) == 0
             assert "Vingt worker delivering webhooks" in (worker.stdout.read() if worker.stdout else "")
+
+
+def delivery_processes(pid: int) -> list[int]:
+    """The ``vingt worker`` children of a process (started by any of its threads)."""
+    children: list[str] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children += (task / "children").read_text().split()
+        except OSError:
+            continue
+    found = []
+    for child in children:
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"worker" in command:
+            found.append(int(child))
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads the process tree from /proc")
+def test_on_postgresql_serve_delivers_from_a_process_of_its_own(tmp_path: Path, receiver: Receiver) -> None:
+    with pg_database("vingt_hooks_process") as pg:
+        s = serve(pg, tmp_path)
+        try:
+            [first] = wait_until(lambda: delivery_processes(s.proc.pid), what="the delivery process")
+            with api(s) as c:
+                hook(c, receiver.url())
+                assert c.post("/rest/people", json={"city": "Rodez"}).status_code == 201
+                receiver.wait_for("/hook", 1)
+                os.kill(first, signal.SIGKILL)  # it dies: vingt serve starts another
+                [second] = wait_until(lambda: [p for p in delivery_processes(s.proc.pid) if p != first],
+                                      what="a new delivery process")
+                assert c.post("/rest/people", json={"city": "Millau"}).status_code == 201
+                got = receiver.wait_for("/hook", 2)
+            assert sorted(r.payload["record"]["city"] for r in got) == ["Millau", "Rodez"]
+            s.proc.kill()  # vingt serve dies: its delivery process stops too
+            s.proc.wait()
+            wait_until(lambda: not running(second), what="the delivery process to stop")
+        finally:
+            s.stop()

@@ -57,3 +57,30 @@ def test_a_destroy_sends_the_last_state_and_a_creation_has_no_updated_fields() -
     destroyed = payload.EventData("e", "w", "o", "person", "destroyed", '{"id":"r","city":"Lyon"}', None, None)
     body = orjson.loads(payload.body(destroyed, "h", "https://x.example/", "2025-01-01T00:00:00.000Z"))
     assert body["record"] == {"id": "r", "city": "Lyon"} and "updatedFields" not in body
+
+
+def test_integral_floats_are_written_as_javascript_writes_them_wherever_they_are() -> None:
+    record = {
+        "id": "r", "position": 3.0, "negative": -0.0, "big": 1e16, "huge": 1e21, "half": 0.5, "tiny": 1.5e-7,
+        "nested": {"amounts": [1.0, 2.5, {"micros": 4000000.0}]}, "text": "version 3.0, build 1e5",
+    }
+    event = payload.EventData("e", "w", "o", "person", "created", None, orjson.dumps(record).decode(), None)
+    body = payload.body(event, "h", "https://x.example/", "2025-01-01T00:00:00.000Z")
+    written = body.split(b'"record":', 1)[1]
+    assert written.startswith(
+        b'{"id":"r","position":3,"negative":0,"big":10000000000000000,"huge":1e+21,"half":0.5,"tiny":1.5e-7,'
+        b'"nested":{"amounts":[1,2.5,{"micros":4000000}]},"text":"version 3.0, build 1e5"}'
+    )
+    plain = {"id": "r", "position": -5, "createdAt": "2025-06-03T10:00:00.000Z", "label": "3.0"}
+    plain_event = payload.EventData("e", "w", "o", "person", "created", None, orjson.dumps(plain).decode(), None)
+    assert orjson.loads(payload.body(plain_event, "h", "https://x.example/", "d"))["record"] == plain
+
+
+def test_one_preparation_makes_the_body_of_every_webhook() -> None:
+    prepared = payload.prepare(example_event())
+    first = prepared.body("9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", "https://hooks.example.com/twenty",
+                          "2025-06-03T10:15:30.123Z")
+    assert first == BODY.encode()
+    other = orjson.loads(prepared.body("w2", "https://other.example/", "2025-06-03T10:15:30.123Z"))
+    assert other["webhookId"] == "w2" and other["targetUrl"] == "https://other.example/"
+    assert other["record"] == orjson.loads(BODY)["record"]

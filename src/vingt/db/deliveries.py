@@ -7,6 +7,13 @@ order they became visible. Deliveries are claimed with ``FOR UPDATE SKIP LOCKED`
 process holds is passed over, not waited for) on PostgreSQL, by the single writer on SQLite.
 Statements whose shape never changes are compiled once per dialect; the others take lists of
 ids, compiled per call (once per batch, not per row).
+
+The statements of the delivery path are one per batch, whatever its size: on PostgreSQL a batch
+of rows is sent as one JSON parameter and read as a relation by one ``INSERT`` / ``UPDATE`` (not
+one execution per row); on SQLite, where a statement is a function call in the process, rows are
+``executemany``-ed in one transaction. A fan-out is one transaction of four statements (the turn
+and the claim in one, the live webhooks, the deliveries, the events marked); the outcome of a
+batch of attempts is one statement on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from vingt.db import system
@@ -39,6 +47,7 @@ class PendingEvent:
     id: str
     workspace_id: str
     name: str
+    data: tuple[Any, ...]  # what an attempt needs of it (``Due.event``)
 
 
 @dataclass(frozen=True)
@@ -64,29 +73,50 @@ class Due:
 
 FAN_OUT_LOCK = 0x76696E67_74657631  # the advisory lock of the fan-out (PostgreSQL)
 
+EVENT_DATA = (E.c.workspaceId, E.c.objectMetadataId, E.c.objectName, E.c.action, E.c.before, E.c.after,
+              E.c.updatedFields, E.c.recordId, E.c.apiKeyId)
 
-async def fan_out_turn(conn: Connection, dialect: Dialect) -> bool:
-    """Whether this transaction is the one fanning out now (it holds the turn until it ends)."""
-    if dialect.name != "postgresql":
-        return True  # SQLite: the write transaction already excludes every other writer
-    rows = await conn.fetch("SELECT pg_try_advisory_xact_lock($1)", [FAN_OUT_LOCK])
-    return bool(rows[0][0])
+
+async def index_scans_only(conn: Connection, dialect: Dialect) -> None:
+    """For the rest of this transaction, PostgreSQL reads the claims' indexes in order, stopping
+    at the limit, rather than collecting every matching entry first (a bitmap scan). The entries
+    of rows updated since the last vacuum stay in the index, dead; an ordered scan marks the
+    dead ones it meets so that the next claims skip them, where a bitmap scan visits every one,
+    every time — a claim would cost more with each event written (measured: 19 ms for 30 events
+    behind 35,000 dead entries, then 0.3 ms)."""
+    if dialect.name == "postgresql":
+        await conn.execute("SET LOCAL enable_bitmapscan TO off")
+
+
+def _claim_events_sql(dialect: Dialect) -> str:
+    def build() -> Any:
+        stmt = (
+            sa.select(E.c.seq, E.c.id, *EVENT_DATA)
+            .where(E.c.dispatchedAt.is_(None))
+            # seq order, spelled as the index's order (every dispatchedAt here is NULL), so that
+            # the index gives the order and the scan stops at the limit
+            .order_by(E.c.dispatchedAt, E.c.seq)
+            .limit(sa.bindparam("limit"))
+            .offset(sa.literal_column("0"))  # (SQLite would make it a parameter of its own)
+        )
+        if dialect.name == "postgresql":
+            # the turn: a transaction-scoped advisory lock, tried once for the statement (an
+            # uncorrelated subquery); without it the claim finds nothing
+            stmt = stmt.where(sa.select(sa.func.pg_try_advisory_xact_lock(sa.bindparam("lock"))).scalar_subquery())
+        return stmt
+
+    names = ("lock", "limit") if dialect.name == "postgresql" else ("limit",)
+    return compiled_once(dialect, "claim_events", build, names)
 
 
 async def claim_events(conn: Connection, dialect: Dialect, limit: int) -> list[PendingEvent]:
-    """The oldest events not dispatched yet (the caller holds the fan-out turn)."""
-    stmt = (
-        sa.select(E.c.seq, E.c.id, E.c.workspaceId, E.c.objectName, E.c.action)
-        .where(E.c.dispatchedAt.is_(None))
-        .order_by(E.c.seq)
-        .limit(limit)
-    )
-    return [PendingEvent(int(r[0]), r[1], r[2], f"{r[3]}.{r[4]}") for r in await fetch(conn, dialect, stmt)]
-
-
-async def last_feed_seq(conn: Connection, dialect: Dialect) -> int:
-    rows = await fetch(conn, dialect, sa.select(sa.func.max(E.c.feedSeq)))
-    return int(rows[0][0] or 0)
+    """The oldest events not dispatched yet, with their data, if this transaction takes the
+    fan-out turn (it holds it until it ends); none when another process holds it. SQLite: the
+    write transaction already excludes every other writer."""
+    await index_scans_only(conn, dialect)
+    params = [FAN_OUT_LOCK, limit] if dialect.name == "postgresql" else [limit]
+    rows = await conn.fetch(_claim_events_sql(dialect), params)
+    return [PendingEvent(int(r[0]), r[1], r[2], f"{r[4]}.{r[5]}", tuple(r[2:])) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -100,24 +130,47 @@ class LiveWebhook:
 
 async def live_webhooks(conn: Connection, dialect: Dialect, workspace_ids: list[str]) -> list[LiveWebhook]:
     """The webhooks of these workspaces that are not deleted."""
-    stmt = sa.select(W.c.id, W.c.workspaceId, W.c.operations, W.c.targetUrl, W.c.secret).where(
-        W.c.deletedAt.is_(None), W.c.workspaceId.in_(workspace_ids)
+    sql = compiled_once(dialect, "live_webhooks", lambda: sa.select(
+        W.c.id, W.c.workspaceId, W.c.operations, W.c.targetUrl, W.c.secret
+    ).where(W.c.deletedAt.is_(None), dialect.in_list(W.c.workspaceId, sa.bindparam("workspaces"))), ("workspaces",))
+    return [LiveWebhook(*r) for r in await conn.fetch(sql, [list_param(dialect, workspace_ids)])]
+
+
+# the integer columns of a batch (the others are text)
+PG_INTEGERS = frozenset({"attempts", "durationMs", "statusCode"})
+
+
+def _quoted(columns: Sequence[str]) -> str:
+    return ", ".join(f'"{c}"' for c in columns)
+
+
+def _pg_rows(columns: Sequence[str]) -> str:
+    """The rows of a batch sent as one JSON array of arrays (``$1``), as a relation with these
+    columns. Measured against one array parameter per column (``unnest``), a quarter of the
+    client's CPU and three quarters of the server's per row: asyncpg encodes arrays element by
+    element, orjson the whole batch at once."""
+    fields = ", ".join(
+        f"(r->>{i})::int AS \"{c}\"" if c in PG_INTEGERS else f"r->>{i} AS \"{c}\"" for i, c in enumerate(columns)
     )
-    return [LiveWebhook(*r) for r in await fetch(conn, dialect, stmt)]
+    return f"SELECT {fields} FROM json_array_elements($1::json) AS r"
 
 
-EVENT_DATA = (E.c.workspaceId, E.c.objectMetadataId, E.c.objectName, E.c.action, E.c.before, E.c.after,
-              E.c.updatedFields, E.c.recordId, E.c.apiKeyId)
+def _pg_insert(table: str, columns: Sequence[str]) -> str:
+    return f'INSERT INTO "{table}" ({_quoted(columns)}) {_pg_rows(columns)}'
 
 
-async def event_data(conn: Connection, dialect: Dialect, event_ids: list[str]) -> dict[str, tuple[Any, ...]]:
-    """What attempts need of these events (``Due.event``), by event id."""
-    stmt = sa.select(E.c.id, *EVENT_DATA).where(E.c.id.in_(event_ids))
-    return {r[0]: tuple(r[1:]) for r in await fetch(conn, dialect, stmt)}
+def list_param(dialect: Dialect, values: list[Any]) -> Any:
+    """A list as the parameter of ``Dialect.in_list``: an array on PostgreSQL, JSON on SQLite."""
+    return values if dialect.name == "postgresql" else orjson.dumps(values).decode()
 
 
 async def insert_deliveries(conn: Connection, dialect: Dialect, rows: list[Sequence[Any]]) -> None:
-    """New deliveries (values in ``DELIVERY_COLUMNS`` order)."""
+    """New deliveries (values in ``DELIVERY_COLUMNS`` order), one statement."""
+    if not rows:
+        return
+    if dialect.name == "postgresql":
+        await conn.execute(_pg_insert(D.name, DELIVERY_COLUMNS), [rows])  # the json codec writes it
+        return
     sql = compiled_once(
         dialect, "insert_delivery", lambda: sa.insert(D).values({c: sa.bindparam(c) for c in DELIVERY_COLUMNS}),
         DELIVERY_COLUMNS,
@@ -125,14 +178,24 @@ async def insert_deliveries(conn: Connection, dialect: Dialect, rows: list[Seque
     await execute_rows(conn, sql, rows)
 
 
+def _mark_dispatched_sql(dialect: Dialect) -> str:
+    def build() -> Any:
+        zero: Any = sa.literal_column("0")
+        one: Any = sa.literal_column("1")
+        last = sa.select(sa.func.coalesce(sa.func.max(E.c.feedSeq), zero)).scalar_subquery()
+        return sa.update(E).where(dialect.in_list(E.c.seq, sa.bindparam("seqs"))).values(
+            dispatchedAt=sa.bindparam("now"), feedSeq=E.c.seq - sa.bindparam("first") + one + last,
+        )
+
+    return compiled_once(dialect, "mark_dispatched", build, ("now", "first", "seqs"))
+
+
 async def mark_dispatched(conn: Connection, dialect: Dialect, events: list[PendingEvent], now: str) -> None:
     """The events dispatched, numbered in the change feed after every event before them, in
-    ``seq`` order (one statement: ``feedSeq = seq + offset``; the numbers need not be consecutive,
-    only increasing)."""
-    offset = await last_feed_seq(conn, dialect) + 1 - min(e.seq for e in events)
-    await execute(conn, dialect, sa.update(E).where(E.c.seq.in_([e.seq for e in events])).values(
-        dispatchedAt=now, feedSeq=E.c.seq + offset,
-    ))
+    ``seq`` order (one statement: ``feedSeq = seq - first + 1 + the last feedSeq``; the numbers
+    need not be consecutive, only increasing)."""
+    seqs = [e.seq for e in events]
+    await conn.execute(_mark_dispatched_sql(dialect), [now, min(seqs), list_param(dialect, seqs)])
 
 
 # ---- attempts ---------------------------------------------------------------------------------------
@@ -157,6 +220,7 @@ def _joined() -> Any:
 async def claim_due(conn: Connection, dialect: Dialect, now: str, lease_until: str, limit: int) -> list[Due]:
     """The pending deliveries due at ``now``, oldest due first, leased until ``lease_until``
     (a process that dies holding them leaves them due again then)."""
+    await index_scans_only(conn, dialect)
     stmt = (
         sa.select(*_DUE_COLUMNS)
         .select_from(_joined())
@@ -180,26 +244,59 @@ async def load_due(db: Database | Connection, dialect: Dialect, webhook_id: str,
     return _due(rows[0]) if rows else None
 
 
-async def record_outcomes(
-    conn: Connection, dialect: Dialect, attempts: list[Sequence[Any]], outcomes: list[Sequence[Any]],
-) -> None:
+# one batch of outcomes on PostgreSQL: the attempts appended and their deliveries' state set by
+# one statement (a data-modifying WITH)
+_PG_OUTCOMES = f"""
+WITH v AS (
+    {_pg_rows(ATTEMPT_COLUMNS + ("newStatus", "nextAttemptAt", "updatedAt"))}
+), attempted AS (
+    INSERT INTO "{A.name}" ({_quoted(ATTEMPT_COLUMNS)}) SELECT {_quoted(ATTEMPT_COLUMNS)} FROM v
+)
+UPDATE "{D.name}" AS d SET
+    "status" = CASE WHEN d."status" = 'succeeded' THEN d."status" ELSE v."newStatus" END,
+    "nextAttemptAt" = CASE WHEN d."status" = 'succeeded' THEN NULL ELSE v."nextAttemptAt" END,
+    "updatedAt" = v."updatedAt",
+    "attempts" = d."attempts" + 1
+FROM v WHERE d."id" = v."deliveryId"
+"""
+
+
+async def record_outcomes(db: Database, dialect: Dialect, attempts: list[Sequence[Any]],
+                          outcomes: list[Sequence[Any]]) -> None:
     """Append attempts (``ATTEMPT_COLUMNS`` order) and set their deliveries' state (``OUTCOME_PARAMS``
-    order). A delivery that has succeeded stays succeeded whatever a concurrent attempt found."""
-    await execute_rows(conn, compiled_once(
-        dialect, "insert_attempt", lambda: sa.insert(A).values({c: sa.bindparam(c) for c in ATTEMPT_COLUMNS}),
-        ATTEMPT_COLUMNS,
-    ), attempts)
+    order, the i-th outcome that of the i-th attempt's delivery), atomically: one statement on
+    PostgreSQL, one transaction on SQLite. A delivery that has succeeded stays succeeded whatever a
+    concurrent attempt found.
+
+    On PostgreSQL the commit does not wait for the write-ahead log to reach the disk
+    (``synchronous_commit`` off for this transaction: it spares the server a flush per batch, about
+    a quarter of the statement's cost). What a database crash can lose of it is only the record of
+    attempts made: their deliveries are still pending under their lease, and are attempted again
+    when it expires — at least once, as after a crash of the process."""
+    if not attempts:
+        return
+    if dialect.name == "postgresql":
+        rows = [(*a, *o[:3]) for a, o in zip(attempts, outcomes, strict=True)]
+        async with db.transaction() as conn:
+            await conn.execute("SET LOCAL synchronous_commit TO OFF")
+            await conn.execute(_PG_OUTCOMES, [rows])
+        return
     done = D.c.status == sa.literal_column("'succeeded'")
-    await execute_rows(conn, compiled_once(
-        dialect, "outcome",
-        lambda: sa.update(D).where(D.c.id == sa.bindparam("id")).values(
-            status=sa.case((done, D.c.status), else_=sa.bindparam("status")),
-            nextAttemptAt=sa.case((done, sa.null()), else_=sa.bindparam("nextAttemptAt")),
-            updatedAt=sa.bindparam("updatedAt"),
-            attempts=D.c.attempts + sa.literal_column("1"),
-        ),
-        OUTCOME_PARAMS,
-    ), outcomes)
+    async with db.transaction() as conn:
+        await execute_rows(conn, compiled_once(
+            dialect, "insert_attempt", lambda: sa.insert(A).values({c: sa.bindparam(c) for c in ATTEMPT_COLUMNS}),
+            ATTEMPT_COLUMNS,
+        ), attempts)
+        await execute_rows(conn, compiled_once(
+            dialect, "outcome",
+            lambda: sa.update(D).where(D.c.id == sa.bindparam("id")).values(
+                status=sa.case((done, D.c.status), else_=sa.bindparam("status")),
+                nextAttemptAt=sa.case((done, sa.null()), else_=sa.bindparam("nextAttemptAt")),
+                updatedAt=sa.bindparam("updatedAt"),
+                attempts=D.c.attempts + sa.literal_column("1"),
+            ),
+            OUTCOME_PARAMS,
+        ), outcomes)
 
 
 async def fail_pending(conn: Connection, dialect: Dialect, now: str, *, webhook_id: str | None = None,

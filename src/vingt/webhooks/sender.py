@@ -1,23 +1,27 @@
-"""One HTTP attempt of a delivery, with aiohttp: a POST, a bounded wait, no redirects followed,
-and the outbound rule (DECISIONS.md §5) applied to the addresses actually connected to — the
-resolver refuses a name that resolves to an internal address, so a name that changes its answer
-between the check and the connection (DNS rebinding) cannot reach one."""
+"""One HTTP attempt of a delivery: a POST, a bounded wait, no redirects followed, and the outbound
+rule (DECISIONS.md §5) applied to the addresses actually connected to — each connection is made to
+the addresses its host resolved to, after they were checked, so a name that changes its answer
+between the check and the connection (DNS rebinding) cannot reach an internal one. The HTTP client
+is ``webhooks/http.py``."""
 
 from __future__ import annotations
 
-import socket
+import asyncio
 import time
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlsplit
 
-import aiohttp
-from aiohttp.abc import ResolveResult
-from aiohttp.resolver import ThreadedResolver
+import httptools
 
-from vingt.webhooks import targets
+from vingt.webhooks import http, targets
 
 RESPONSE_EXCERPT_BYTES = 1024
+
+
+def as_text(raw: bytes | str) -> str:
+    """What the delivery log keeps of a response or an error: text without NUL, which neither
+    database stores in a text column."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    return text.replace("\x00", "\ufffd")
 
 
 @dataclass(frozen=True)
@@ -37,48 +41,29 @@ class InternalTarget(OSError):
         super().__init__(targets.PRIVATE_MESSAGE)
 
 
-class SafeResolver(ThreadedResolver):
-    """The system resolver, refusing names that resolve to an internal address."""
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        found = await super().resolve(host, port, family)
-        for entry in found:
-            address = targets.literal_address(str(entry["host"]).split("%", 1)[0])
-            if address is None or targets.is_internal(address):
-                raise InternalTarget()
-        return found
+def refuse_internal(_endpoint: http.Endpoint, addresses: list[str]) -> None:
+    """The outbound rule: no connection to a host any of whose addresses is internal."""
+    for text in addresses:
+        address = targets.literal_address(text.split("%", 1)[0])
+        if address is None or targets.is_internal(address):
+            raise InternalTarget()
 
 
-def _internal(exc: BaseException | None) -> bool:
-    while exc is not None:
-        if isinstance(exc, InternalTarget) or isinstance(getattr(exc, "os_error", None), InternalTarget):
-            return True
-        exc = exc.__cause__
-    return False
+def allow_any(_endpoint: http.Endpoint, _addresses: list[str]) -> None:
+    """``VINGT_WEBHOOK_ALLOW_PRIVATE_TARGETS``: every address may be connected to."""
+
+
+def header_lines(headers: dict[str, str]) -> bytes:
+    return "".join(f"{name}: {value}\r\n" for name, value in headers.items()).encode("latin-1")
 
 
 class Sender:
     def __init__(self, timeout_seconds: float, allow_private: bool):
-        self.timeout = aiohttp.ClientTimeout(total=timeout_seconds)
-        self.allow_private = allow_private
-        self._session: aiohttp.ClientSession | None = None
-
-    def _open(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            resolver: Any = ThreadedResolver() if self.allow_private else SafeResolver()
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(resolver=resolver, limit=100, limit_per_host=20),
-                timeout=self.timeout,
-                cookie_jar=aiohttp.DummyCookieJar(),
-            )
-        return self._session
+        self.timeout = timeout_seconds
+        self.client = http.Client(allow_any if allow_private else refuse_internal, RESPONSE_EXCERPT_BYTES)
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self.client.close()
 
     async def post(self, url: str, content: bytes, headers: dict[str, str]) -> Outcome:
         started = time.perf_counter()
@@ -86,17 +71,13 @@ class Sender:
         def done(status: int | None = None, error: str | None = None, response: str | None = None) -> Outcome:
             return Outcome(status, round((time.perf_counter() - started) * 1000), error, response)
 
-        if not self.allow_private:
-            literal = targets.literal_address(urlsplit(url).hostname or "")
-            if literal is not None and targets.is_internal(literal):
-                return done(error=targets.PRIVATE_MESSAGE)
         try:
-            async with self._open().post(url, data=content, headers=headers, allow_redirects=False) as resp:
-                excerpt = await resp.content.read(RESPONSE_EXCERPT_BYTES)
-                return done(resp.status, None, excerpt.decode("utf-8", "replace"))
+            async with asyncio.timeout(self.timeout):
+                answer = await self.client.post(url, header_lines({"Accept": "*/*", **headers}), content)
         except TimeoutError:
-            return done(error=f"no response within {self.timeout.total:g} s")
-        except (aiohttp.ClientError, OSError, ValueError) as exc:
-            if _internal(exc):
-                return done(error=targets.PRIVATE_MESSAGE)
-            return done(error=f"{type(exc).__name__}: {exc}"[:RESPONSE_EXCERPT_BYTES])
+            return done(error=f"no response within {self.timeout:g} s")
+        except InternalTarget:
+            return done(error=targets.PRIVATE_MESSAGE)
+        except (OSError, ValueError, UnicodeError, httptools.HttpParserError) as exc:
+            return done(error=as_text(f"{type(exc).__name__}: {exc}"[:RESPONSE_EXCERPT_BYTES]))
+        return done(answer.status, None, as_text(answer.excerpt))
