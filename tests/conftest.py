@@ -24,6 +24,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from live_server import Server
 from vingt.app import create_app
 from vingt.db.database import Database, open_database
 from vingt.db.migrate import upgrade
@@ -97,6 +98,27 @@ def pg_database(prefix: str) -> Iterator[str]:
         yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
     finally:
         _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def graphql_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One ``vingt serve`` per database for the tests of /graphql over HTTP
+    (tests/e2e/test_graphql_*.py), which share it: each works on records, objects and events of
+    its own in the workspace the server made (its key is ``server.key``)."""
+    tmp = tmp_path_factory.mktemp("graphql-server")
+    if request.param == "sqlite":
+        server = Server(f"sqlite:///{tmp / 'vingt.db'}", tmp / "server.log", cwd=tmp)
+        try:
+            yield server
+        finally:
+            server.stop()
+        return
+    with pg_database("vingt_e2e") as url:
+        server = Server(url, tmp / "server.log", cwd=tmp)
+        try:
+            yield server
+        finally:
+            server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -170,7 +170,7 @@ def _serve_http(settings: Settings, workers: int) -> int | None:
         "timeout_graceful_shutdown": max(1, round(settings.shutdown_timeout_seconds)),  # whole seconds
     }
     if workers > 1:
-        uvicorn.run("vingt.app:create_app", workers=workers, **options)
+        uvicorn.run("vingt.app:serve_app", workers=workers, **options)
         return None
 
     class Serving(uvicorn.Server):
@@ -183,7 +183,7 @@ def _serve_http(settings: Settings, workers: int) -> int | None:
             else:
                 self.should_exit = True
 
-    server = Serving(uvicorn.Config("vingt.app:create_app", **options))
+    server = Serving(uvicorn.Config("vingt.app:serve_app", **options))
     with contextlib.suppress(KeyboardInterrupt):
         server.run()
     if not server.started:

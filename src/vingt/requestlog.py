@@ -76,6 +76,9 @@ def configure(log_format: str) -> None:
     log.handlers[:] = [handler]
     log.setLevel(logging.INFO)
     log.propagate = False
+    # no record of this process says its pid, thread or process name: each costs a call (getpid
+    # a system call) per line
+    logging.logProcesses = logging.logThreads = logging.logMultiprocessing = False
 
 
 class RequestLog:

@@ -1,10 +1,8 @@
 """A real GraphQL client against ``vingt serve``: ``gql`` fetches the schema by introspection,
 validates its documents against it before sending them, and drives reads and writes over HTTP.
-One server per database for the module."""
+One server per database, shared with the other modules of /graphql over HTTP (``graphql_server``)."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import pytest
 from gql import Client, GraphQLRequest, gql
@@ -12,32 +10,14 @@ from gql.transport.exceptions import TransportQueryError
 from gql.transport.httpx import HTTPXTransport
 from graphql import GraphQLError
 
-from conftest import BACKENDS, pg_database
 from live_server import Server
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("gql")
-    if request.param == "sqlite":
-        s = Server(f"sqlite:///{tmp / 'vingt.db'}", tmp / "server.log", cwd=tmp)
-        try:
-            yield s
-        finally:
-            s.stop()
-        return
-    with pg_database("vingt_e2e") as url:
-        s = Server(url, tmp / "server.log", cwd=tmp)
-        try:
-            yield s
-        finally:
-            s.stop()
-
-
 @pytest.fixture(scope="module")
-def client(server: Server) -> Client:
+def client(graphql_server: Server) -> Client:
+    server = graphql_server
     assert server.key, server.log_path.read_text()
     transport = HTTPXTransport(url=server.base + "/graphql", headers={"Authorization": f"Bearer {server.key}"}, timeout=30)
     return Client(transport=transport, fetch_schema_from_transport=True)

@@ -87,3 +87,24 @@ def test_0xff_in_a_header_reaches_the_app(server: live_server.Server) -> None:
 def test_the_server_keeps_serving(server: live_server.Server) -> None:
     status, _, raw = exchange(server, b"GET /rest/people?limit=1 HTTP/1.1")
     assert status == 200, raw[:300]
+
+
+def test_pipelined_requests_and_a_head_request_each_get_their_whole_answer(server: live_server.Server) -> None:
+    """Answers leave head and body in one write (``protocol._HeldHead``): three requests sent
+    at once on one connection, a HEAD among them, get three answers in order."""
+    assert server.key is not None
+    auth = b"Authorization: Bearer " + server.key.encode() + b"\r\n"
+    data = (b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n"
+            b"HEAD /healthz HTTP/1.1\r\nHost: test\r\n\r\n"
+            b"GET /rest/people?limit=1 HTTP/1.1\r\nHost: test\r\n" + auth + b"Connection: close\r\n\r\n")
+    with socket.create_connection((live_server.HOST, server.port), timeout=30) as conn:
+        conn.sendall(data)
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    assert answer.count(b"HTTP/1.1 200 OK\r\n") == 3, answer.decode("latin-1")[:3000]
+    first, rest = answer.split(b"HTTP/1.1 200 OK\r\n", 2)[1:]
+    assert first.endswith(b'{"status":"ok"}')
+    head_answer, last = rest.split(b"HTTP/1.1 200 OK\r\n", 1)
+    assert head_answer.endswith(b"\r\n\r\n")  # a HEAD answer: headers only
+    assert last.rstrip().endswith(b"}") and b'"people"' in last

@@ -7,10 +7,8 @@ each test works on records marked with its own name.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import Any
 
-import pytest
 from starlette.testclient import TestClient
 
 from conftest import Api, Workspace
@@ -137,59 +135,7 @@ def test_a_key_limited_to_some_objects_cannot_filter_through_others(
     assert gql(limited, '{ people(filter: {city: {eq: "nowhere at all"}}) { totalCount } }') == {"people": {"totalCount": 0}}
 
 
-# ---- the operators of lists, JSON and regular expressions ---------------------------------------
-
-
-@pytest.fixture(scope="module")
-def gadgets(api: Api) -> str:
-    """A custom object with a list, a multi-select and a JSON field; its plural name."""
-    name = "gizmo" + "".join(chr(97 + int(c, 16) % 26) for c in uuid.uuid4().hex[:6])
-    made = rest(api, "POST", "/rest/metadata/objects", {
-        "nameSingular": name, "namePlural": name + "s", "labelSingular": "Gizmo", "labelPlural": "Gizmos",
-    })
-    object_id = made["createOneObject"]["id"]
-    options = [{"value": v, "label": v, "position": i, "color": "gray"} for i, v in enumerate(("RED", "GREEN", "BLUE"))]
-    for body in ({"type": "ARRAY", "name": "tags", "label": "Tags"},
-                 {"type": "MULTI_SELECT", "name": "colors", "label": "Colors", "options": options},
-                 {"type": "RAW_JSON", "name": "blob", "label": "Blob"}):
-        rest(api, "POST", "/rest/metadata/fields", {"objectMetadataId": object_id, **body})
-    return name + "s"
-
-
-GIZMOS = [
-    {"tags": ["Alpha", "beta"], "colors": ["RED", "GREEN"], "blob": {"kind": "a", "n": [1, 2], "deep": {"x": True}}},
-    {"tags": ["gamma"], "colors": ["GREEN"], "blob": {"kind": "b", "n": [3]}},
-    {"tags": [], "colors": [], "blob": ["kind", 1]},
-    {"tags": None, "colors": None, "blob": None},
-]
-
-
-@pytest.mark.parametrize(("flt", "expected"), [
-    ('tags: {containsIlike: "%ALP%"}', [0]),
-    ('tags: {containsIlike: ["%amm%", "%eta"]}', [0, 1]),
-    ('tags: {contains: ["beta", "Alpha"]}', [0]),
-    ('tags: {contains: ["beta", "gamma"]}', []),
-    ('tags: {not_contains: ["gamma"]}', [0, 2, 3]),
-    ("tags: {isEmptyArray: true}", [2, 3]),
-    ("tags: {isEmptyArray: false}", [0, 1]),
-    ("tags: {is: NOT_NULL}", [0, 1]),
-    ("colors: {containsExactly: [GREEN, RED]}", [0]),
-    ("colors: {containsExactly: [GREEN]}", [1]),
-    ("colors: {containsAny: [RED, BLUE]}", [0]),
-    ("colors: {isEmptyArray: true}", [2, 3]),
-    ('blob: {like: "%kind%"}', [0, 1, 2]),
-    ('blob: {containsJsonb: {kind: "a"}}', [0]),
-    ("blob: {containsJsonb: {n: [2], deep: {x: true}}}", [0]),
-    ("blob: {containsJsonb: {deep: {x: 1}}}", []),
-    ('blob: {containsJsonb: "kind"}', [2]),  # a top-level array contains a primitive, as in jsonb
-    ("blob: {containsJsonb: {}}", [0, 1]),
-])
-def test_list_and_json_operators(api: Api, gadgets: str, flt: str, expected: list[int]) -> None:
-    m = marker()
-    made = [rest(api, "POST", f"/rest/{gadgets}", {"name": m, **g}) for g in GIZMOS]
-    ids_ = [next(iter(r.values()))["id"] for r in made]
-    data = gql(api, fill('{ %s(filter: {name: {eq: "%s"}, %s}) { edges { node { id } } } }', gadgets, m, flt))
-    assert ids(data, gadgets) == sorted(ids_[i] for i in expected)
+# ---- regular expressions (every operator per field type: test_graphql_filter_table.py) ---------
 
 
 def test_regex_operators_on_text(api: Api) -> None:

@@ -201,10 +201,12 @@ def _flip(direction: str) -> str:
     }[direction]
 
 
-def seek_sql(t: Any, table: sa.Table, order: tuple[Sort, ...], cursor_slot: int, reverse: bool) -> ColumnElement[bool]:
+def seek_sql(
+    t: Any, table: sa.Table, order: tuple[Sort, ...], cursor_slot: int, reverse: bool, name: str = "cursor"
+) -> ColumnElement[bool]:
     """Rows strictly after the cursor record in the (possibly reversed) order, NULL-aware:
-    ``k1 after v1 OR (k1 = v1 AND (k2 after v2 OR (…)))``."""
-    cur = table.alias("cursor")
+    ``k1 after v1 OR (k1 = v1 AND (k2 after v2 OR (…)))``; ``name``: the cursor row's alias."""
+    cur = table.alias(name)
 
     def value(s: Sort) -> Any:
         return sa.select(sort_key(cur, s)).where(cur.c.id == _slot(cursor_slot)).scalar_subquery()
@@ -221,7 +223,7 @@ def seek_sql(t: Any, table: sa.Table, order: tuple[Sort, ...], cursor_slot: int,
         expr = after if expr is None else sa.or_(after, sa.and_(col.is_not_distinct_from(v), expr))
     assert expr is not None
     # a cursor whose record is gone selects nothing (and is then reported as invalid)
-    gone = table.alias("cursor_row")
+    gone = table.alias(f"{name}_row")
     return sa.and_(sa.exists(sa.select(gone.c.id).where(gone.c.id == _slot(cursor_slot))), expr)
 
 
@@ -272,37 +274,57 @@ def _relation_json(
     target = catalog.object(f.relation.target_object)
     inverse = target.field(f.relation.target_field)
     assert inverse is not None
-    # the rows of this parent: the relation's own filter, order (then id) and bound
-    rows = [r.c[inverse.join_column] == parent.c.id, *live_rows(catalog, r, sel.where, sel.include_deleted, dialect)]
-    order = order_sql(r, sel.order or (Sort("id", "AscNullsFirst"),))
+    # the rows of this parent: the relation's own filter, cursor, order (then id) and bound;
+    # ``reverse``: the last rows of the order, picked in the flipped order
+    mine = r.c[inverse.join_column] == parent.c.id
+    rows = [mine, *live_rows(catalog, r, sel.where, sel.include_deleted, dialect)]
+    base = sel.order or (Sort("id", "AscNullsFirst"),)
+    if sel.seek is not None:
+        rows.append(seek_sql(r, target_table, base, sel.seek.slot, sel.reverse, name=f"{r.name}_cursor"))
     # the key the records are aggregated in order of: the id, or their rank in the order
-    key = sa.func.row_number().over(order_by=order) if sel.order else r.c.id
-    inner = (
+    key = sa.func.row_number().over(order_by=order_sql(r, base)) if sel.order else r.c.id
+    picked = (
         sa.select(body.label("j"), key.label("k"))
         .where(*rows)
-        .order_by(*order)
+        .order_by(*order_sql(r, base, sel.reverse))
         .correlate(parent)
     )
-    inner = _limit(inner, sa.literal_column(str(sel.limit)), dialect, sel.offset).subquery(f"{r.name}_rows")
+    inner = _limit(picked, sa.literal_column(str(sel.limit)), dialect, sel.offset).subquery(f"{r.name}_rows")
     agg: ColumnElement[Any]
     if dialect.name == "postgresql":
         agg = sa.func.coalesce(
             sa.func.json_agg(aggregate_order_by(inner.c.j, inner.c.k)), sa.literal_column("'[]'::json")
         )
     else:
+        if sel.reverse:  # SQLite aggregates rows in the order its subquery gives them
+            inner = sa.select(inner.c.j).order_by(inner.c.k).subquery(f"{r.name}_ordered")
         agg = dialect.json_agg(inner.c.j)
     records = sa.select(agg).select_from(inner).scalar_subquery()
-    if not sel.with_total:
+    if not sel.with_total and not sel.aggregates:
         return records
-    c = target_table.alias(f"{r.name}_all")
-    total = (
-        sa.select(sa.func.count())
-        .select_from(c)
-        .where(c.c[inverse.join_column] == parent.c.id, *live_rows(catalog, c, sel.where, sel.include_deleted, dialect))
-        .correlate(parent)
-        .scalar_subquery()
-    )
-    return dialect.json_build([("records", records), ("totalCount", total)])
+    pairs: list[tuple[str, ColumnElement[Any]]] = [("records", records)]
+    if sel.with_total:
+        c = target_table.alias(f"{r.name}_all")
+        total = (
+            sa.select(sa.func.count())
+            .select_from(c)
+            .where(c.c[inverse.join_column] == parent.c.id, *live_rows(catalog, c, sel.where, sel.include_deleted, dialect))
+            .correlate(parent)
+            .scalar_subquery()
+        )
+        pairs.append(("totalCount", total))
+    if sel.aggregates:
+        from vingt.engine.group_by import aggregates_json  # group_by compiles with this module
+
+        a = target_table.alias(f"{r.name}_agg")
+        pairs.append(("aggregates", (
+            sa.select(aggregates_json(dialect, a, sel.aggregates))
+            .select_from(a)
+            .where(a.c[inverse.join_column] == parent.c.id, *live_rows(catalog, a, sel.where, sel.include_deleted, dialect))
+            .correlate(parent)
+            .scalar_subquery()
+        )))
+    return dialect.json_build(pairs)
 
 
 def _limit(stmt: Any, limit: Any, dialect: Dialect, offset: int = 0) -> Any:
@@ -363,9 +385,11 @@ def compile_exists(catalog: Catalog, dialect: Dialect, object_name: str) -> Comp
 
 
 def compile_ids(catalog: Catalog, dialect: Dialect, object_name: str, where: Where | None, include_deleted: bool,
-                only_deleted: bool = False, limit_slot: int | None = None) -> Compiled:
+                only_deleted: bool = False, limit_slot: int | None = None, lock: bool = False) -> Compiled:
     """The ids of the rows a filter selects (for mutations by filter); ``limit_slot``: at
-    most that many."""
+    most that many; ``lock``: the rows locked for the write that follows (PostgreSQL: ``FOR
+    UPDATE``, in id order — which also keeps the scan out of parallel workers, whose start-up
+    cost more than the scan under concurrent requests)."""
 
     def build() -> Any:
         t = tables(catalog, dialect)[object_name]
@@ -375,9 +399,12 @@ def compile_ids(catalog: Catalog, dialect: Dialect, object_name: str, where: Whe
         stmt = sa.select(t.c.id).where(*conds).order_by(t.c.id)
         if limit_slot is not None:
             stmt = _limit(stmt, _slot(limit_slot), dialect)
+        if lock:
+            stmt = stmt.with_for_update(of=t)
         return stmt
 
-    return cached(catalog, dialect, ("ids", object_name, where, include_deleted, only_deleted, limit_slot), build)
+    key = ("ids", object_name, where, include_deleted, only_deleted, limit_slot, lock)
+    return cached(catalog, dialect, key, build)
 
 
 def compile_insert(
@@ -392,7 +419,12 @@ def compile_insert(
     after the highest). ``returning``: a depth-0 selection the statement returns as
     ``(id, record JSON, updatedAt)``, so that one record is created in one round trip."""
     table = tables(catalog, dialect)[object_name]
-    names = tuple(c.key for c in table.columns if position is None or c.key != "position")
+    names_key = ("insert columns", dialect.name, object_name, position is None)
+    names = catalog.derived.get(names_key)
+    if names is None:
+        names = catalog.derived[names_key] = tuple(
+            c.key for c in table.columns if position is None or c.key != "position"
+        )
 
     def build() -> Any:
         values: dict[str, Any] = {n: _slot(i) for i, n in enumerate(names)}

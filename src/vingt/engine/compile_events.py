@@ -7,7 +7,10 @@ read and locked in the same statement), and a second CTE appends the outbox row 
 
     WITH w AS (UPDATE person SET … FROM (SELECT id, <json> … FOR UPDATE) b WHERE …
                RETURNING id, <json after> a, b.j b, <stamp>),
-         e AS (INSERT INTO event (…) SELECT s_k, …, w.id, 'updated', w.b, w.a, <changed keys>, … FROM w)
+         c AS MATERIALIZED (SELECT w.id, w.a, w.b, w.b::jsonb bj FROM w),
+         d AS MATERIALIZED (SELECT c.id, c.a, c.b, <changed keys>, <diff> FROM c),
+         e AS (INSERT INTO event (…) SELECT s_k, …, d.id, 'updated', d.b, d.a, d.changed, … FROM d
+               WHERE d.changed <> '[]')
     SELECT w.id, w.a, w.stamp FROM w
 
 ``updatedFields`` is computed in SQL as ``engine.events.updated_fields`` does in Python: the
@@ -36,28 +39,35 @@ from vingt.sql.tables import tables
 # the event's own values, bound after the write's slots, in this order
 EVENT_SLOTS = ("id", "workspaceId", "objectMetadataId", "objectName", "action", "apiKeyId", "actor", "createdAt")
 
-# the keys k of the record after the write (w.a) whose value differs from before (w.b)
+# the keys k of the record after the write (c.a) whose value differs from before (c.bj, the
+# record before as jsonb, cast once)
 _CHANGED_KEYS = (
-    "FROM json_each(w.a::json) WITH ORDINALITY AS k(key, value, n) "
+    "FROM json_each(c.a::json) WITH ORDINALITY AS k(key, value, n) "
     "WHERE k.key NOT IN (" + ", ".join(f"'{name}'" for name in sorted(SKIPPED)) + ") "
-    "AND k.value::jsonb IS DISTINCT FROM (w.b::jsonb -> k.key)"
+    "AND k.value::jsonb IS DISTINCT FROM (c.bj -> k.key)"
 )
 _CHANGED = "(SELECT coalesce(json_agg(k.key ORDER BY k.n), '[]'::json)::text " + _CHANGED_KEYS + ")"
 # the diff of an update, as engine.timeline.diff writes it in Python
 _DIFF = (
     "(SELECT jsonb_build_object('diff', coalesce(jsonb_object_agg(k.key, jsonb_build_object("
-    "'before', w.b::jsonb -> k.key, 'after', k.value::jsonb)), '{}'::jsonb)) " + _CHANGED_KEYS + ")"
+    "'before', c.bj -> k.key, 'after', k.value::jsonb)), '{}'::jsonb)) " + _CHANGED_KEYS + ")"
 )
 
 
 def timeline_slots(catalog: Catalog, dialect: Dialect, object_name: str) -> tuple[str, ...]:
     """The columns of an object's own timeline entry bound as slots (after ``EVENT_SLOTS``), or ()
     when it has no timeline: every column but the target (the record) and the properties."""
-    column = timeline.target_column(catalog, object_name)
-    if column is None:
-        return ()
-    _compiled, names = compile_insert(catalog, dialect, timeline.TIMELINE)
-    return tuple(n for n in names if n not in (column, "properties"))
+    key = ("timeline slots", dialect.name, object_name)
+    found = catalog.derived.get(key)
+    if found is None:
+        column = timeline.target_column(catalog, object_name)
+        if column is None:
+            found = ()
+        else:
+            _compiled, names = compile_insert(catalog, dialect, timeline.TIMELINE)
+            found = tuple(n for n in names if n not in (column, "properties"))
+        catalog.derived[key] = found
+    return found  # type: ignore[no-any-return]
 
 
 def _with_event(
@@ -66,19 +76,28 @@ def _with_event(
     """``write`` (returning ``id``, ``a``, ``b``, ``stamp``) as a CTE, its event appended (and
     its timeline entry, when the object has a timeline)."""
     w = write.cte("w")
+    source: Any = w
+    if changed:
+        # the record before is cast to jsonb once (c), and what changed is worked out once (d)
+        # for the event and the timeline entry alike
+        c = sa.select(w.c.id, w.c.a, w.c.b, sa.literal_column("w.b::jsonb").label("bj")).cte("c")
+        c = c.prefix_with("MATERIALIZED")
+        source = sa.select(
+            c.c.id, c.c.a, c.c.b, sa.literal_column(_CHANGED).label("changed"), sa.literal_column(_DIFF).label("diff"),
+        ).select_from(c).cte("d").prefix_with("MATERIALIZED")
     slot = {name: _slot(first + i) for i, name in enumerate(EVENT_SLOTS)}
     values = {
         **slot,
-        "recordId": w.c.id,
-        "before": w.c.b,
-        "after": w.c.a,
-        "updatedFields": sa.literal_column(_CHANGED) if changed else sa.null(),
+        "recordId": source.c.id,
+        "before": source.c.b,
+        "after": source.c.a,
+        "updatedFields": source.c.changed if changed else sa.null(),
     }
     event = system.event
-    rows = sa.select(*[values[c] for c in EVENT_COLUMNS]).select_from(w)
+    rows = sa.select(*[values[col] for col in EVENT_COLUMNS]).select_from(source)
     if changed:
         # an update that changed nothing but updatedAt is no event
-        rows = rows.where(sa.literal_column(_CHANGED) != sa.literal_column("'[]'"))
+        rows = rows.where(source.c.changed != sa.literal_column("'[]'"))
     append = sa.insert(event).from_select(list(EVENT_COLUMNS), rows).cte("e")
     out = sa.select(w.c.id, w.c.a, w.c.stamp).add_cte(append)
     slots = timeline_slots(catalog, dialect, object_name)
@@ -88,11 +107,11 @@ def _with_event(
         _compiled, names = compile_insert(catalog, dialect, timeline.TIMELINE)
         start = first + len(EVENT_SLOTS)
         entry: dict[str, Any] = {n: sa.cast(_slot(start + i), table.c[n].type) for i, n in enumerate(slots)}
-        entry[str(column)] = w.c.id
-        entry["properties"] = sa.literal_column(_DIFF if changed else "'{}'::jsonb")
-        entries = sa.select(*[entry[n] for n in names]).select_from(w)
+        entry[str(column)] = source.c.id
+        entry["properties"] = source.c.diff if changed else sa.literal_column("'{}'::jsonb")
+        entries = sa.select(*[entry[n] for n in names]).select_from(source)
         if changed:
-            entries = entries.where(sa.literal_column(_CHANGED) != sa.literal_column("'[]'"))
+            entries = entries.where(source.c.changed != sa.literal_column("'[]'"))
         out = out.add_cte(sa.insert(table).from_select(list(names), entries).cte("t"))
     return out
 

@@ -672,10 +672,11 @@ def _aggregate_sql(dialect: Dialect, t: Any, a: Aggregate) -> ColumnElement[Any]
             return filled
         if a.op == "count_empty":
             return total.op("-")(filled)
+        # a share of no records is null (PostgreSQL refuses to divide by zero)
         if a.op == "percentage_not_empty":
-            return sa.cast(filled, sa.Float).op("/")(total)
+            return sa.cast(filled, sa.Float).op("/")(sa.func.nullif(total, _lit("0")))
         if a.op == "percentage_empty":
-            return sa.cast(total.op("-")(filled), sa.Float).op("/")(total)
+            return sa.cast(total.op("-")(filled), sa.Float).op("/")(sa.func.nullif(total, _lit("0")))
         # count_unique: distinct non-empty values (a composite's parts joined by U+001F)
         if len(cols) == 1:
             value: Any = cols[0][0]
@@ -691,6 +692,24 @@ def _aggregate_sql(dialect: Dialect, t: Any, a: Aggregate) -> ColumnElement[Any]
     if a.op == "count_false":
         return sa.func.count(sa.case((col.is_(sa.false()), _lit("1"))))
     return getattr(sa.func, a.op)(col)  # type: ignore[no-any-return]
+
+
+def aggregates_json(dialect: Dialect, t: Any, aggregates: tuple[Aggregate, ...]) -> ColumnElement[Any]:
+    """The aggregates over the rows of ``t`` as one JSON object (name → value), dates and
+    times rendered as records render them; numbers as the database gives them
+    (``json_aggregate_value`` makes them the API's)."""
+    pairs: list[tuple[str, ColumnElement[Any]]] = []
+    for a in aggregates:
+        expr = _aggregate_sql(dialect, t, a)
+        if a.output in ("timestamp", "date"):
+            expr = dialect.json_value(expr, Storage.TIMESTAMP if a.output == "timestamp" else Storage.DATE)
+        elif a.output in ("ratio", "number") and dialect.name == "sqlite":
+            # SQLite's JSON keeps 15 digits of a real: pass it as text with all of them
+            expr = sa.case(
+                (sa.func.typeof(expr) == _lit("'real'"), sa.func.printf(_lit("'%!.17g'"), expr)), else_=expr
+            )
+        pairs.append((a.name, expr))
+    return dialect.json_build(pairs)
 
 
 def _directed(expr: Any, direction: str) -> Any:
@@ -863,6 +882,12 @@ def _number(value: Any) -> int | float | None:
     if number.is_integer() and abs(number) < 2**63:
         return int(number)
     return number
+
+
+def json_aggregate_value(value: Any, a: Aggregate) -> Any:
+    """An aggregate's value read back from the database's JSON (``aggregates_json``) as the
+    API answers it: counts as integers, shares as floats, numbers as integers when whole."""
+    return _aggregate_value(value, a)
 
 
 def _aggregate_value(value: Any, a: Aggregate) -> Any:

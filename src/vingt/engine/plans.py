@@ -8,10 +8,13 @@ for every request of the same shape, and its compiled SQL is cached under it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vingt.metadata.types import Storage
 from vingt.sql.dialect import Dialect
+
+if TYPE_CHECKING:
+    from vingt.engine.group_by import Aggregate
 
 
 @dataclass
@@ -88,7 +91,9 @@ class Selection:
     """What to render of one object: its own fields (None = all readable), and relations
     to embed, each with its own selection. Embedded as a one-to-many relation, a selection
     also carries the rows' filter (``where``, with ``include_deleted``), ``order``, bound
-    (``limit`` after ``offset``) and whether their total is rendered beside them.
+    (``limit`` after ``offset``; with ``reverse``, the last rows of the order, rendered in
+    order), the cursor to seek from (``seek``), and whether their total and which
+    aggregates (over every row of the parent the filter matches) are rendered beside them.
 
     Selections compare by structure (their hash is computed once), so that two requests of
     the same shape share one compiled statement; the planner also keeps one instance per
@@ -103,11 +108,14 @@ class Selection:
     limit: int = 60
     offset: int = 0
     with_total: bool = False
+    reverse: bool = False
+    seek: Seek | None = None
+    aggregates: tuple[Aggregate, ...] = ()
     _hash: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         key = (self.object_name, self.fields, self.relations, self.where, self.include_deleted, self.order,
-               self.limit, self.offset, self.with_total)
+               self.limit, self.offset, self.with_total, self.reverse, self.seek, self.aggregates)
         object.__setattr__(self, "_hash", hash(key))
 
     def __hash__(self) -> int:

@@ -46,8 +46,13 @@ class Select:
 class Relation:
     """An embedded relation. A many-to-one relation renders its one record (or ``null``); a
     one-to-many relation an array of at most ``first`` records (after ``offset``), filtered
-    by ``filter`` and ordered by ``order`` (then ``id``). With ``total`` the relation renders
-    ``{"records": [...], "totalCount": n}`` instead of the bare array."""
+    by ``filter`` and ordered by ``order`` (then ``id``), or — with ``last`` — the last
+    ``last`` of them, still in that order. ``after`` / ``before`` (a record id, or Twenty's
+    base64 cursor) start the records after (``first``) or end them before (``last``) that
+    record in the order, as a root page does. With ``total`` or ``aggregates`` (Twenty's
+    aggregate names, computed over every record of the parent that the filter matches) the
+    relation renders ``{"records": [...], "totalCount": n, "aggregates": {name: value}}``
+    instead of the bare array."""
 
     select: Select = field(default_factory=Select)
     filter: Filter | None = None
@@ -55,6 +60,10 @@ class Relation:
     first: int = DEFAULT_RELATION_LIMIT
     offset: int = 0
     total: bool = False
+    last: int | None = None
+    after: str | None = None
+    before: str | None = None
+    aggregates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

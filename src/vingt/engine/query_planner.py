@@ -137,24 +137,37 @@ def _relation(
 ) -> Selection:
     inner = plan_select(catalog, target, rel.select, b, level + 1)
     if not to_many:
-        if rel.filter is not None or rel.order or rel.total or rel.offset or rel.first != DEFAULT_RELATION_LIMIT:
+        paged = rel.offset or rel.first != DEFAULT_RELATION_LIMIT or rel.last is not None or rel.after or rel.before
+        if rel.filter is not None or rel.order or rel.total or rel.aggregates or paged:
             raise ApiError(
                 "INVALID_PARAMETER",
-                f"'{name}' is a many-to-one relation: it takes no filter, order, page or total",
+                f"'{name}' is a many-to-one relation: it takes no filter, order, page, total or aggregates",
                 {"field": name, "object": obj.name_singular},
             )
         return inner
-    if not 0 <= rel.first <= MAX_RELATION_LIMIT or rel.offset < 0:
+    backwards = rel.last is not None
+    size = rel.last if rel.last is not None else rel.first
+    if not 0 <= size <= MAX_RELATION_LIMIT or rel.offset < 0:
         raise ApiError(
             "INVALID_PARAMETER",
             f"'{name}': a relation embeds 0 to {MAX_RELATION_LIMIT} records (after a non-negative offset)",
-            {"field": name, "limit": MAX_RELATION_LIMIT, "first": rel.first, "offset": rel.offset},
+            {"field": name, "limit": MAX_RELATION_LIMIT, "first": size, "offset": rel.offset},
+        )
+    if (rel.before if not backwards else rel.after) is not None:
+        raise ApiError(
+            "INVALID_PARAMETER", f"'{name}': 'after' goes with 'first', 'before' with 'last'",
+            {"field": name, "parameter": "before" if not backwards else "after"},
         )
     where = plan_filter(catalog, target, rel.filter, b) if rel.filter is not None else None
     order = plan_order(target, rel.order) if rel.order else ()
+    cursor = rel.before if backwards else rel.after
+    seek = Seek("before" if backwards else "after", b.add(decode_cursor(cursor))) if cursor is not None else None
+    aggregates = tuple(
+        resolve_aggregate(target, a, "INVALID_AGGREGATE") for a in dict.fromkeys(rel.aggregates) if a != "totalCount"
+    )
     return Selection(
         target.name_singular, inner.fields, inner.relations, where, include_deleted(rel.filter), order,
-        rel.first, rel.offset, rel.total,
+        size, rel.offset, rel.total or "totalCount" in rel.aggregates, backwards, seek, aggregates,
     )
 
 

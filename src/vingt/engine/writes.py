@@ -300,24 +300,37 @@ class Writes(Reads, Preconditions):
         row["createdAt"] = inp.columns.get("createdAt") or now
         row["updatedAt"] = now
         row["deletedAt"] = None
-        for actor_field in ("createdBy", "updatedBy"):
-            actor = obj.field(actor_field)
-            if actor is not None and actor.type == FieldType.ACTOR:
-                source_col = sub_column(actor_field, "source")
-                row[source_col] = inp.columns.get(source_col) or self.actor.source
-                row[sub_column(actor_field, "name")] = self.actor.name
-                row[sub_column(actor_field, "workspaceMemberId")] = self.actor.workspace_member_id
-                ctx_col = sub_column(actor_field, "context")
-                row[ctx_col] = inp.columns.get(ctx_col) or {}
+        for source_col, name_col, member_col, ctx_col in self._actor_columns(obj):
+            row[source_col] = inp.columns.get(source_col) or self.actor.source
+            row[name_col] = self.actor.name
+            row[member_col] = self.actor.workspace_member_id
+            row[ctx_col] = inp.columns.get(ctx_col) or {}
         self._check_required(obj, row)
         return row
 
+    def _actor_columns(self, obj: ObjectMeta) -> list[tuple[str, str, str, str]]:
+        """The columns (source, name, workspace member, context) of ``obj``'s ``createdBy`` and
+        ``updatedBy`` actor fields."""
+        key = ("actor columns", obj.name_singular)
+        found = self.catalog.derived.get(key)
+        if found is None:
+            found = self.catalog.derived[key] = [
+                tuple(sub_column(name, sub) for sub in ("source", "name", "workspaceMemberId", "context"))
+                for name in ("createdBy", "updatedBy")
+                if (f := obj.field(name)) is not None and f.type == FieldType.ACTOR
+            ]
+        return found  # type: ignore[no-any-return]
+
     def _check_required(self, obj: ObjectMeta, row: dict[str, Any]) -> None:
-        for f in obj.fields:
-            if f.is_nullable or not f.is_active or f.is_relation or f.is_composite:
-                continue
-            cols = f.columns()
-            if cols and all(row.get(c.name) is None for c in cols):
+        key = ("required columns", obj.name_singular)
+        required = self.catalog.derived.get(key)
+        if required is None:
+            required = self.catalog.derived[key] = [
+                (f, f.columns()) for f in obj.fields
+                if not (f.is_nullable or not f.is_active or f.is_relation or f.is_composite) and f.columns()
+            ]
+        for f, cols in required:
+            if all(row.get(c.name) is None for c in cols):
                 raise ApiError(
                     "VALIDATION_ERROR",
                     f"Field {f.name} is not nullable and has no default value.",
@@ -616,7 +629,8 @@ class Writes(Reads, Preconditions):
         where = plan_filter(self.catalog, obj, filter_, b) if filter_ is not None else None
         limit_slot = b.add(self.max_affected + 1)
         compiled = sqlc.compile_ids(
-            self.catalog, self.dialect, obj.name_singular, where, include_deleted(filter_), only_deleted, limit_slot
+            self.catalog, self.dialect, obj.name_singular, where, include_deleted(filter_), only_deleted, limit_slot,
+            lock=True,
         )
         ids = [str(r[0]) for r in await conn.fetch(compiled.sql, self._params(compiled, b))]
         if len(ids) > self.max_affected:

@@ -28,7 +28,7 @@ from graphql.execution.values import VariableValues, get_variable_values
 from starlette.requests import Request
 from starlette.responses import Response
 
-from vingt.db.database import DataError, StaleSchema
+from vingt.db.database import Contended, DataError, StaleSchema
 from vingt.engine import duplicates as dup
 from vingt.engine import merge as merging
 from vingt.engine.group_by import DEFAULT_LIMIT, GroupByQuery, run_group_by
@@ -36,7 +36,7 @@ from vingt.engine.ir import BoolOp, Condition, Filter
 from vingt.engine.query import Page, Query, Select
 from vingt.engine.records import Actor, Engine
 from vingt.errors import ApiError, safe_details
-from vingt.graphql_api import graphiql
+from vingt.graphql_api import graphiql, search
 from vingt.graphql_api.common import Bounds, ParseFailed, document, read_request, root_field_count
 from vingt.graphql_api.schema import CoreSchema, core_schema
 from vingt.graphql_api.translate import (
@@ -45,11 +45,13 @@ from vingt.graphql_api.translate import (
     Obj,
     Plan,
     RootField,
+    Static,
     arguments,
     depth_of,
     plan_operation,
     shape_conn,
     shape_obj,
+    shape_static,
     to_filter,
     to_order,
     to_page,
@@ -58,16 +60,19 @@ from vingt.graphql_api.translate import (
 from vingt.ratelimit import spend_rate, with_rate_headers
 from vingt.registry import Principal
 from vingt.rest import idempotency
+from vingt.retry import retrying
 
 log = logging.getLogger("vingt")
 
 DEFAULT_PAGE = 200  # records of a connection without first / last (Twenty's QUERY_MAX_RECORDS)
 DOCUMENT_CACHE_SIZE = 256
-STALE_ATTEMPTS = 6
 USER_FRIENDLY = "An error occurred."
 
-# REST codes whose GraphQL code is not the one their HTTP status gives
-_CODES = {"UNIQUE_VIOLATION": "CONFLICT", "RECORD_ALREADY_EXISTS": "CONFLICT"}
+# REST codes whose GraphQL code is not the one their HTTP status gives: Twenty answers a record's
+# unique violation (a taken id included) with BAD_USER_INPUT ("A duplicate entry was detected",
+# GRAPHQL.md §0), and an upsert that matches several records too (§14)
+_CODES = {"UNIQUE_VIOLATION": "BAD_USER_INPUT", "RECORD_ALREADY_EXISTS": "BAD_USER_INPUT",
+          "UPSERT_MULTIPLE_MATCHING_RECORDS_CONFLICT": "BAD_USER_INPUT"}
 _BY_STATUS = {401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT", 429: "RATE_LIMITED"}
 
 
@@ -137,18 +142,18 @@ async def _answer(request: Request) -> Response:
     body = await _body(request)
     if isinstance(body, Response):
         return body
-    for _ in range(STALE_ATTEMPTS):
-        try:
-            return await _once(request, principal, body)
-        except StaleSchema:
-            # another process changed the tables: a read runs again on the current catalog
-            await registry.stale_for(authorization)
-            principal = await registry.authenticate(authorization)
-        except _RolledBack as rolled:
-            return rolled.response
-    return _errors(api_error(ApiError(
-        "SCHEMA_CHANGING", "The workspace's metadata is changing; retry the request.", {"attempts": STALE_ATTEMPTS},
-    )))
+    first = [principal]
+
+    async def attempt() -> Response:
+        # after a stale catalog, authenticating again gives the reloaded one
+        return await _once(request, first.pop() if first else await registry.authenticate(authorization), body)
+
+    try:
+        return await retrying(request, attempt)  # as REST: a stale catalog or a deadlock runs it again
+    except _RolledBack as rolled:
+        return rolled.response
+    except ApiError as exc:  # the database kept refusing, or the key changed in between
+        return _errors(api_error(exc), headers=exc.headers)
 
 
 async def _body(request: Request) -> dict[str, Any] | Response:
@@ -268,6 +273,7 @@ class _Run:
     async def payload(self, plan: Plan, doc: DocumentNode) -> dict[str, Any]:
         data: dict[str, Any] = {}
         errors: list[dict[str, Any]] = []
+        ran = False  # a root field has run: a mutation's may have written
         for root in plan.roots:
             if root.kind == "typename":
                 data[root.key] = "Mutation" if plan.mutation else "Query"
@@ -275,6 +281,7 @@ class _Run:
             if root.kind == "introspection":
                 data[root.key] = None
                 continue
+            rerun, ran = not ran, True
             try:
                 if root.error is not None:
                     raise root.error
@@ -286,12 +293,14 @@ class _Run:
                 data[root.key] = None
                 errors.append(api_error(ApiError("VALIDATION_ERROR", f"The database refused a value: {exc}", {}),
                                         [root.key]))
-            except StaleSchema:
-                if not plan.mutation:
-                    raise
+            except (StaleSchema, Contended) as exc:
+                if not plan.mutation or rerun:
+                    raise  # nothing of the document is written yet: it runs again whole
                 data[root.key] = None
                 errors.append(api_error(ApiError(
                     "SCHEMA_CHANGING", "The workspace's metadata is changing; retry the request.", {},
+                ) if isinstance(exc, StaleSchema) else ApiError(
+                    "TRANSACTION_CONFLICT", "A concurrent write of the same records conflicted; retry the request.", {},
                 ), [root.key]))
             except Exception:
                 log.exception("unhandled error in GraphQL root field %s", root.name)
@@ -335,6 +344,9 @@ class _Run:
     async def root(self, root: RootField) -> Any:
         args = self._args(root)
         kind = root.kind
+        if kind == "search":
+            assert isinstance(root.shape, Static)
+            return shape_static(root.shape, await search.answer(self.engine, args))
         obj = root.obj
         assert obj is not None
         handler = getattr(self, "_" + kind)
@@ -497,6 +509,13 @@ class _Run:
                 "INVALID_PARAMETER",
                 "Views are not supported by this server: 'viewId' cannot be used (pass the view's filters in 'filter')",
                 {"parameter": "viewId"},
+            )
+        if args.get("offsetForRecords"):  # the engine samples each group's first records only
+            raise ApiError(
+                "INVALID_PARAMETER",
+                "'offsetForRecords' is not supported by this server: read a group's records with a root query "
+                "filtered on its values",
+                {"parameter": "offsetForRecords", "value": args["offsetForRecords"]},
             )
         aggregates = list(conn.aggregates())
         if conn.wants("totalCount"):

@@ -16,16 +16,22 @@ from typing import Any
 import orjson
 from graphql import (
     DocumentNode,
+    FieldNode,
     GraphQLError,
     GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
     build_schema,
     execute,
 )
 from starlette.requests import Request
 from starlette.responses import Response
 
+from vingt.db.database import Contended, StaleSchema
 from vingt.db.system_queries import load_workspace
+from vingt.engine.records import Actor, Engine
 from vingt.errors import ApiError, safe_details
+from vingt.graphql_api import search
 from vingt.graphql_api.common import METADATA_BOUNDS, document, read_request, root_field_count
 from vingt.metadata.model import Catalog, FieldMeta, LruCache, ObjectMeta
 from vingt.metadata.payloads import field_payload, object_payload
@@ -33,6 +39,7 @@ from vingt.metadata.service import MetadataService
 from vingt.metadata.types import FieldType
 from vingt.ratelimit import spend_rate, with_rate_headers
 from vingt.registry import Principal
+from vingt.retry import retrying
 from vingt.webhooks.service import WebhookService
 
 SDL = """
@@ -291,7 +298,7 @@ type Mutation {
   updateWebhook(input: UpdateWebhookInput!): Webhook!
   deleteWebhook(id: UUID, input: WebhookIdInput): Webhook!
 }
-""".replace("__FIELD_TYPES__", " ".join(t.value for t in FieldType))
+""".replace("__FIELD_TYPES__", " ".join(t.value for t in FieldType)) + search.metadata_sdl()
 
 MAX_PAGE = 1000
 GRAPHQL_CODES = {
@@ -552,6 +559,14 @@ class Root:
         return _field(self.ctx, deleted, before)
 
 
+    # the global search, as on /graphql (GRAPHQL.md §13 allows either endpoint)
+
+    async def search(self, info: Any, **args: Any) -> Any:
+        state, principal = self.ctx.request.app.state, self.ctx.principal
+        engine = Engine(state.db, state.dialect, self.ctx.catalog, Actor(
+            "API", principal.key_name, api_key_id=principal.key_id, access=principal.access))
+        return await search.answer(engine, args)
+
     # webhooks: both generations of Twenty's inputs (AUTH_WEBHOOKS.md §6.7) are accepted
 
     async def webhooks(self, info: Any) -> Any:
@@ -690,6 +705,23 @@ async def _answer(request: Request) -> Response:
         await spend_rate(request, principal.workspace_id, root_field_count(doc, body.get("operationName")))
     except ApiError as exc:
         return _json({"errors": [_error(exc.message, "RATE_LIMITED", exc.code, exc.details)]}, exc.headers)
+    first = [principal]
+
+    async def attempt() -> Response:
+        # after a stale catalog, authenticating again gives the reloaded one
+        current = first.pop() if first else await request.app.state.registry.authenticate(
+            request.headers.get("authorization"))
+        return await _execute(request, current, doc, body)
+
+    try:
+        return await retrying(request, attempt)  # as REST: a stale catalog or a deadlock runs it again
+    except ApiError as exc:  # the database kept refusing, or the key changed in between
+        return _json({"errors": [format_error(GraphQLError(exc.message, original_error=exc))]}, exc.headers)
+
+
+async def _execute(request: Request, principal: Principal, doc: DocumentNode, body: dict[str, Any]) -> Response:
+    """The document run once; ``StaleSchema`` / ``Contended`` raised when one of its root fields
+    met them and running the whole document again writes nothing twice."""
     ctx = Context(request, principal)
     variables = body.get("variables")
     result = execute(
@@ -703,9 +735,27 @@ async def _answer(request: Request) -> Response:
     )
     if hasattr(result, "__await__"):
         result = await result  # type: ignore[misc]
+    errors = result.errors or []  # type: ignore[union-attr]
+    retry = next((e.original_error for e in errors if isinstance(e.original_error, StaleSchema | Contended)), None)
+    if retry is not None and _nothing_written(doc, body.get("operationName"), errors):
+        raise retry
     if request.method == "POST":
         request.app.state.dispatcher.wake()  # a metadata or webhook change may have left events
     payload: dict[str, Any] = {"data": result.data}  # type: ignore[union-attr]
-    if result.errors:  # type: ignore[union-attr]
-        payload["errors"] = [format_error(e) for e in result.errors]  # type: ignore[union-attr]
+    if errors:
+        payload["errors"] = [format_error(e) for e in errors]
     return _json(payload)
+
+
+def _nothing_written(doc: DocumentNode, operation_name: Any, errors: list[GraphQLError]) -> bool:
+    """Whether the operation wrote nothing: a query, or a mutation each of whose root fields
+    failed (a root field selected through a fragment counts as one that may have written)."""
+    ops = [d for d in doc.definitions if isinstance(d, OperationDefinitionNode)]
+    op = next((d for d in ops if d.name is not None and d.name.value == operation_name), ops[0] if ops else None)
+    if op is None or op.operation != OperationType.MUTATION:
+        return True
+    failed = {e.path[0] for e in errors if e.path}
+    selections = op.selection_set.selections
+    return all(
+        isinstance(sel, FieldNode) and (sel.alias or sel.name).value in failed for sel in selections
+    )

@@ -208,7 +208,7 @@ class CoreSchema:
     object, and each generated object type's object."""
 
     schema: GraphQLSchema
-    roots: dict[str, tuple[str, ObjectMeta]] = field(default_factory=dict)
+    roots: dict[str, tuple[str, ObjectMeta | None]] = field(default_factory=dict)  # search: no object
     objects: dict[str, ObjectMeta] = field(default_factory=dict)
     plans: LruCache = field(default_factory=lambda: LruCache(PLAN_CACHE_SIZE))  # (text, operation) → plan
 
@@ -271,7 +271,11 @@ class _Builder:
     def build(self) -> CoreSchema:
         for o in self.objects:
             self._declare(o)
-        query: dict[str, GraphQLField] = {}
+        from vingt.graphql_api.search import SEARCH_FIELD  # built on this module's filter types
+
+        # the global search first: an object whose plural is "search" does not hide it
+        query: dict[str, GraphQLField] = {"search": SEARCH_FIELD}
+        self.result.roots["search"] = ("search", None)
         mutation: dict[str, GraphQLField] = {}
         for o in self.objects:
             self._roots(o, query, mutation)

@@ -12,6 +12,7 @@ cursors, page info, totals, aggregates).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,9 +33,11 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_directive_values
 
+from vingt.engine.group_by import Aggregate, json_aggregate_value, resolve_aggregate
 from vingt.engine.ir import BoolOp, Condition, Filter, OrderItem, Related
 from vingt.engine.query import Page, Relation, Select
 from vingt.errors import ApiError
+from vingt.graphql_api import shaping
 from vingt.graphql_api.schema import CoreSchema
 from vingt.metadata.model import Catalog, ObjectMeta
 
@@ -54,6 +57,7 @@ class Obj:
 
     obj: ObjectMeta
     entries: list[tuple[str, str, Any]] = field(default_factory=list)
+    shaper: shaping.Shaper | None = field(default=None, init=False, repr=False, compare=False)
 
 
 @dataclass
@@ -64,6 +68,7 @@ class Conn:
 
     obj: ObjectMeta
     entries: list[tuple[str, str, Any]] = field(default_factory=list)
+    shaper: shaping.ConnShaper | None = field(default=None, init=False, repr=False, compare=False)
 
     def nodes(self) -> list[Obj]:
         return [node for _k, kind, edge in self.entries if kind == "edges" for _ek, ekind, node in edge if ekind == "node"]
@@ -76,14 +81,24 @@ class Conn:
 
 
 @dataclass
+class Static:
+    """What to render of a value of a type that is the same in every workspace (the global
+    search's connection): ``(key, field name, Static or None)`` entries; a ``__typename``
+    entry is rendered as ``type_name``."""
+
+    type_name: str
+    entries: list[tuple[str, str, Static | None]] = field(default_factory=list)
+
+
+@dataclass
 class RootField:
     key: str  # the response key (alias or name)
     name: str
-    kind: str  # findMany, createOne, … (naming.ROOT_QUERIES / ROOT_MUTATIONS), or "typename"
+    kind: str  # findMany, createOne, … (naming.ROOT_QUERIES / ROOT_MUTATIONS), "search", or "typename"
     obj: ObjectMeta | None
     field_def: GraphQLField | None
     nodes: list[FieldNode]
-    shape: Obj | Conn | None  # the record, the connection, or None (__typename)
+    shape: Obj | Conn | Static | None  # the record, the connection, search's answer, or None (__typename)
     error: ApiError | None = None  # the field's selection is refused (too deep)
 
 
@@ -165,6 +180,9 @@ def plan_operation(
         kind, obj = core.roots[name]
         field_def = root_type.fields[name]
         target = _named(field_def.type)
+        if obj is None:  # the global search: one static type
+            roots.append(RootField(key, name, kind, None, field_def, nodes, static_shape(c, target, c.subsets(nodes))))
+            continue
         try:
             if kind in ("findMany", "findDuplicates", "groupBy"):
                 shape: Obj | Conn = _conn(core, c, obj, target, c.subsets(nodes), 0)
@@ -175,6 +193,18 @@ def plan_operation(
             continue
         roots.append(RootField(key, name, kind, obj, field_def, nodes, shape))
     return Plan(operation, mutation, introspection, roots)
+
+
+def static_shape(c: _Collector, gtype: GraphQLObjectType, sets: list[SelectionSetNode]) -> Static:
+    out = Static(gtype.name)
+    for key, nodes in c.collect(sets).items():
+        name = nodes[0].name.value
+        if name == "__typename":
+            out.entries.append((key, name, None))
+            continue
+        sub = _named(gtype.fields[name].type)
+        out.entries.append((key, name, static_shape(c, sub, c.subsets(nodes)) if isinstance(sub, GraphQLObjectType) else None))
+    return out
 
 
 def _too_deep() -> ApiError:
@@ -291,9 +321,9 @@ def to_filter(catalog: Catalog, obj: ObjectMeta, value: dict[str, Any] | None, w
             if not subs:
                 raise _empty(key, where)
             for sub, ops in subs:
-                items += _conditions((key, sub), ops, where)
+                items += field_conditions((key, sub), ops, where)
         else:
-            items += _conditions((key,), cond, where)
+            items += field_conditions((key,), cond, where)
     if not items:
         return None
     return items[0] if len(items) == 1 else BoolOp("and", tuple(items))
@@ -305,7 +335,9 @@ def _empty(path: str, where: str) -> ApiError:
     )
 
 
-def _conditions(path: tuple[str, ...], ops: dict[str, Any], where: str) -> list[Filter]:
+def field_conditions(path: tuple[str, ...], ops: dict[str, Any], where: str) -> list[Filter]:
+    """A field's operators (``{gte: …, lt: …}``) as conditions on ``path``; ``where``: the
+    argument, for errors."""
     out: list[Filter] = []
     for op, value in ops.items():
         if value is None:
@@ -361,14 +393,24 @@ def to_page(args: dict[str, Any], default: int, maximum: int) -> Page:
     return Page(first=min(default if first is None else first, maximum), after=after, offset=offset)
 
 
+@dataclass(frozen=True)
+class NestedPage:
+    """How a nested connection was asked for, for shaping: its page size, whether it holds the
+    last records (``last`` / ``before``), and its aggregates."""
+
+    size: int
+    backwards: bool = False
+    aggregates: tuple[Aggregate, ...] = ()
+
+
 class Binder:
     """Builds the engine's selection for a shape with this request's variables, and
-    remembers each nested connection's page size for shaping."""
+    remembers each nested connection's page (``NestedPage``, by the ``Conn``'s id) for shaping."""
 
     def __init__(self, catalog: Catalog, variables: VariableValues | None):
         self.catalog = catalog
         self.variables = variables
-        self.firsts: dict[int, int] = {}
+        self.firsts: dict[int, NestedPage] = {}
 
     def select(self, shape: Obj, extra: tuple[Obj, ...] = ()) -> Select:
         fields: set[str] = set()
@@ -393,7 +435,7 @@ class Binder:
 
     def _relation(self, obj: ObjectMeta, name: str, conns: list[tuple[Conn, Any, list[FieldNode]]]) -> Relation:
         bound = None
-        for conn, fdef, nodes in conns:
+        for _conn, fdef, nodes in conns:
             args = arguments(fdef, nodes[0], self.variables)
             if bound is not None and args != bound:
                 raise ApiError(
@@ -401,114 +443,102 @@ class Binder:
                     {"field": name, "object": obj.name_singular},
                 )
             bound = args
-            if conn.aggregates():
-                raise ApiError(
-                    "INVALID_PARAMETER", f"Aggregates are computed on root connections, not on '{name}'",
-                    {"field": name, "aggregates": list(conn.aggregates())},
-                )
         assert bound is not None
-        for arg in ("last", "before", "after"):
-            if bound.get(arg) is not None:
-                raise ApiError(
-                    "INVALID_PARAMETER",
-                    f"'{arg}' is not supported on the nested connection '{name}' (use first and offset, "
-                    "or a root query filtered on the relation)",
-                    {"field": name, "parameter": arg},
-                )
-        first = bound.get("first")
-        if first is not None and first < 0:
-            raise ApiError("INVALID_PARAMETER", "'first' must not be negative", {"parameter": "first", "value": first})
-        size = NESTED_MAX if first is None else min(first, NESTED_MAX)
-        offset = bound.get("offset") or 0
-        if offset < 0:
-            raise ApiError("INVALID_PARAMETER", "'offset' must not be negative", {"parameter": "offset"})
+        # first / after, last / before and offset as on a root connection, at most 60 records
+        page = to_page(bound, NESTED_MAX, NESTED_MAX)
+        backwards = page.last is not None
+        size = page.last if page.last is not None else page.first
+        assert size is not None
         target = conns[0][0].obj
+        names = tuple(dict.fromkeys(a for conn, _f, _n in conns for a in conn.aggregates()))
+        aggregates = tuple(resolve_aggregate(target, a, "INVALID_AGGREGATE") for a in names)
         shapes = [n for conn, _f, _n in conns for n in conn.nodes()]
         for conn, _f, _n in conns:
-            self.firsts[id(conn)] = size
+            self.firsts[id(conn)] = NestedPage(size, backwards, aggregates)
         select = self.select(shapes[0], tuple(shapes[1:])) if shapes else Select(())
         return Relation(
-            select, to_filter(self.catalog, target, bound.get("filter")), to_order(bound.get("orderBy")), size + 1, offset,
-            any(conn.wants("totalCount") for conn, _f, _n in conns),
+            select, to_filter(self.catalog, target, bound.get("filter")), to_order(bound.get("orderBy")),
+            size + 1, page.offset, any(conn.wants("totalCount") for conn, _f, _n in conns),
+            last=size + 1 if backwards else None, after=page.after, before=page.before, aggregates=names,
         )
 
 
 # ---- shaping: rendered records → the selection ------------------------------------------------
 
 
-def shape_obj(o: Obj, rec: dict[str, Any], firsts: dict[int, int]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, kind, arg in o.entries:
-        if kind == "value":
-            out[key] = rec.get(arg)
-        elif kind == "typename":
-            out[key] = arg
-        elif kind == "composite":
-            value = rec.get(arg[0])
-            out[key] = None if value is None else {
-                sk: (value.get(sub) if sub is not None else tname) for sk, sub, tname in arg[1]
-            }
-        elif kind == "one":
-            value = rec.get(arg[0])
-            out[key] = None if value is None else shape_obj(arg[1], value, firsts)
-        else:
-            value = rec.get(arg[0])
-            conn = arg[1]
-            if isinstance(value, dict):
-                records, total = value.get("records") or [], value.get("totalCount")
-            else:
-                records = value or []
-                total = None
-            size = firsts.get(id(conn))
-            more = size is not None and len(records) > size
-            if more:
-                records = records[:size]
-            out[key] = shape_conn(conn, records, firsts, more, False, total if size is not None else len(records))
-    return out
+def shape_obj(o: Obj, rec: dict[str, Any], firsts: dict[int, NestedPage]) -> dict[str, Any]:
+    return _shaper(o)(rec, firsts)
+
+
+def _shaper(o: Obj) -> shaping.Shaper:
+    """``o``'s generated shaper, made on first use and kept with it (its document is cached)."""
+    found = o.shaper
+    if found is None:
+        found = o.shaper = shaping.compile_obj(o.entries, _shaper, _many_shaper, lambda name: _rendered(o.obj, name))
+    return found
+
+
+def _rendered(obj: ObjectMeta, name: str) -> tuple[str, ...]:
+    """The keys of a composite field as the database renders it (``engine.compile``)."""
+    f = obj.field(name)
+    return () if f is None else tuple(c.sub.name for c in f.columns() if c.sub is not None)
+
+
+def _many_shaper(conn: Conn) -> Callable[[Any, dict[int, NestedPage]], dict[str, Any]]:
+    key = id(conn)
+
+    def many(value: Any, firsts: dict[int, NestedPage]) -> dict[str, Any]:
+        if not value:  # no related record: the commonest case, without the general path's work
+            return shape_conn(conn, [], firsts, False, False, None if key in firsts else 0)
+        return _shape_many(conn, value, firsts)
+
+    return many
+
+
+def _shape_many(conn: Conn, value: Any, firsts: dict[int, NestedPage]) -> dict[str, Any]:
+    """A one-to-many relation's rendered value (its records, or ``{records, totalCount,
+    aggregates}``) as the connection ``conn``."""
+    aggregates = None
+    if isinstance(value, dict):
+        records, total = value.get("records") or [], value.get("totalCount")
+        aggregates = value.get("aggregates")
+    else:
+        records = value or []
+        total = None
+    page = firsts.get(id(conn))
+    if page is None:  # a write's answer: the records as rendered
+        return shape_conn(conn, records, firsts, False, False, len(records), aggregates)
+    # one record more than the page was read: it tells whether more exist (before the page
+    # when it holds the last records)
+    more = len(records) > page.size
+    if more:
+        records = records[len(records) - page.size:] if page.backwards else records[: page.size]
+    if aggregates is not None:
+        aggregates = {a.name: json_aggregate_value(aggregates.get(a.name), a) for a in page.aggregates}
+    return shape_conn(conn, records, firsts, more and not page.backwards, more and page.backwards, total, aggregates)
 
 
 def shape_conn(
-    c: Conn, records: list[dict[str, Any]], firsts: dict[int, int], has_next: bool, has_previous: bool,
+    c: Conn, records: list[dict[str, Any]], firsts: dict[int, NestedPage], has_next: bool, has_previous: bool,
     total: int | None, aggregates: dict[str, Any] | None = None, dimensions: Any = None,
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, kind, arg in c.entries:
-        if kind == "edges":
-            edges = []
-            for r in records:
-                edge: dict[str, Any] = {}
-                for ek, ekind, earg in arg:
-                    if ekind == "node":
-                        edge[ek] = shape_obj(earg, r, firsts)
-                    elif ekind == "cursor":
-                        edge[ek] = r.get("id")
-                    else:
-                        edge[ek] = earg
-                edges.append(edge)
-            out[key] = edges
-        elif kind == "pageInfo":
-            info: dict[str, Any] = {}
-            for pk, name in arg:
-                if name == "hasNextPage":
-                    info[pk] = has_next
-                elif name == "hasPreviousPage":
-                    info[pk] = has_previous
-                elif name == "startCursor":
-                    info[pk] = records[0].get("id") if records else None
-                elif name == "endCursor":
-                    info[pk] = records[-1].get("id") if records else None
-                else:
-                    info[pk] = "PageInfo"
-            out[key] = info
-        elif kind == "totalCount":
-            out[key] = total
-        elif kind == "aggregate":
-            out[key] = (aggregates or {}).get(arg)
-        elif kind == "typename":
-            out[key] = arg
-        else:
-            out[key] = dimensions
-    return out
+    found = c.shaper
+    if found is None:
+        found = c.shaper = shaping.compile_conn(c.entries, lambda edge: shaping.compile_edges(edge, _shaper))
+    return found(records, firsts, has_next, has_previous, total, aggregates, dimensions)
+
+
+def shape_static(s: Static, value: Any) -> Any:
+    """A plain value (dicts by field name, lists) copied into the selection's keys."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [shape_static(s, v) for v in value]
+    return {
+        key: s.type_name if name == "__typename" else
+        shape_static(sub, value.get(name)) if sub is not None else value.get(name)
+        for key, name, sub in s.entries
+    }
 
 
 def depth_of(o: Obj) -> int:

@@ -105,7 +105,14 @@ def _foreign_key(catalog: Catalog, table: sa.Table, field: FieldMeta, dialect: D
 
 
 def join_index(table: sa.Table, field: FieldMeta) -> sa.Index:
-    return sa.Index(_index_name(table, field.join_column), table.c[field.join_column])
+    """The index of a join column, over the rows that have one: lookups by the related record's
+    id use it, and a row that relates to nothing costs no index entry (a timeline entry or a note
+    target fills one of its many join columns)."""
+    column = table.c[field.join_column]
+    return sa.Index(
+        _index_name(table, field.join_column), column,
+        sqlite_where=column.is_not(None), postgresql_where=column.is_not(None),
+    )
 
 
 def unique_index(table: sa.Table, field: FieldMeta) -> sa.Index:
