@@ -164,13 +164,17 @@ def main() -> int:
                            f"all {drains[-1]['delivered']} after {drains[-1]['drainSeconds']} s more")
         none_rps = statistics.median(x.rps for x in runs[0])
         with_rps = statistics.median(x.rps for x in runs[args.webhooks])
+        # the two rounds of a pair ran one after the other: their ratio shares the machine's state
+        pairs = [round(w.rps / n.rps, 2) for n, w in zip(runs[0], runs[args.webhooks], strict=True)]
+        in_window = [round(d["atStop"] / d["expected"], 2) for d in drains if d["expected"]]
         print(f"\ncreates/s without webhooks: {none_rps:.0f}; with {args.webhooks}: {with_rps:.0f}; "
-              f"ratio {with_rps / none_rps:.2f}")
+              f"ratio {with_rps / none_rps:.2f} (rounds paired: {', '.join(map(str, pairs))}; "
+              f"deliveries arrived while the load ran: {', '.join(f'{x:.0%}' for x in in_window)})")
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(json.dumps({
             "loader": loader, "connections": args.connections, "duration": args.duration,
             "withoutWebhooks": [x.rps for x in runs[0]], "withWebhooks": [x.rps for x in runs[args.webhooks]],
-            "ratio": round(with_rps / none_rps, 3), "deliveries": drains,
+            "ratio": round(with_rps / none_rps, 3), "pairedRatios": pairs, "deliveries": drains,
         }, indent=2))
     finally:
         for s in reversed(servers):
