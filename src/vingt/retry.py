@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 
@@ -54,3 +54,16 @@ async def retrying(request: Request, attempt: Callable[[], Awaitable[T]]) -> T:
         "SCHEMA_CHANGING", "The workspace's metadata is changing; retry the request.",
         {"attempts": ATTEMPTS}, headers={"Retry-After": "1"},
     )
+
+
+async def retrying_as(request: Request, principal: Any, attempt: Callable[[Any], Awaitable[T]]) -> T:
+    """``retrying`` of ``attempt(principal)``: the request's authenticated key first, then, after
+    a stale catalog, the key authenticated again (which carries the reloaded catalog)."""
+    first = [principal]
+
+    async def again() -> T:
+        current = first.pop() if first else await request.app.state.registry.authenticate(
+            request.headers.get("authorization"))
+        return await attempt(current)
+
+    return await retrying(request, again)

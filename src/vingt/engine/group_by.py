@@ -697,7 +697,7 @@ def _aggregate_sql(dialect: Dialect, t: Any, a: Aggregate) -> ColumnElement[Any]
 def aggregates_json(dialect: Dialect, t: Any, aggregates: tuple[Aggregate, ...]) -> ColumnElement[Any]:
     """The aggregates over the rows of ``t`` as one JSON object (name → value), dates and
     times rendered as records render them; numbers as the database gives them
-    (``json_aggregate_value`` makes them the API's)."""
+    (``aggregate_value`` makes them the API's)."""
     pairs: list[tuple[str, ColumnElement[Any]]] = []
     for a in aggregates:
         expr = _aggregate_sql(dialect, t, a)
@@ -753,7 +753,7 @@ def compile_aggregates(catalog: Catalog, dialect: Dialect, plan: AggregatePlan) 
 
 def aggregate_values(row: Any, aggregates: tuple[Aggregate, ...]) -> tuple[int, dict[str, Any]]:
     """The total and each aggregate's JSON value, from a row of ``compile_aggregates``."""
-    return int(row[0]), {a.name: _aggregate_value(row[n + 1], a) for n, a in enumerate(aggregates)}
+    return int(row[0]), {a.name: aggregate_value(row[n + 1], a) for n, a in enumerate(aggregates)}
 
 
 def compile_group_by(catalog: Catalog, dialect: Dialect, plan: GroupByPlan) -> sqlc.Compiled:
@@ -833,7 +833,7 @@ async def run_group_by(engine: Engine, obj: ObjectMeta, query: GroupByQuery) -> 
 
     def group(row: Any, offset: int) -> Group:
         dims = [_dimension_text(row[offset + i], d) for i, d in enumerate(plan.dimensions)]
-        aggs = [(a.name, _aggregate_value(row[offset + nd + i], a)) for i, a in enumerate(plan.aggregates)]
+        aggs = [(a.name, aggregate_value(row[offset + nd + i], a)) for i, a in enumerate(plan.aggregates)]
         return Group(dims, aggs)
 
     if plan.sample is None:
@@ -884,13 +884,10 @@ def _number(value: Any) -> int | float | None:
     return number
 
 
-def json_aggregate_value(value: Any, a: Aggregate) -> Any:
-    """An aggregate's value read back from the database's JSON (``aggregates_json``) as the
-    API answers it: counts as integers, shares as floats, numbers as integers when whole."""
-    return _aggregate_value(value, a)
-
-
-def _aggregate_value(value: Any, a: Aggregate) -> Any:
+def aggregate_value(value: Any, a: Aggregate) -> Any:
+    """An aggregate's value as the database gives it (a column, or read back from the JSON of
+    ``aggregates_json``) as the API answers it: counts as integers, shares as floats, numbers
+    as integers when whole."""
     if value is None:
         return None
     if a.output == "int":

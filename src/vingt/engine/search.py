@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from vingt.engine import compile as sqlc
+from vingt.engine.compile import _slot
 from vingt.engine.ir import Filter
 from vingt.engine.planner import include_deleted, plan_filter
 from vingt.engine.plans import Bindings, Where
@@ -257,10 +258,6 @@ def _like(dialect: Dialect, expr: Any, slot: int) -> ColumnElement[bool]:
 
 def _lit(text: str) -> Any:
     return sa.literal_column(text)
-
-
-def _slot(n: int) -> Any:
-    return sa.bindparam(f"s{n}")
 
 
 def _quality(dialect: Dialect, texts: list[Any], slots: tuple[int, int, int, int]) -> ColumnElement[Any]:

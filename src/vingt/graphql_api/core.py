@@ -60,7 +60,7 @@ from vingt.graphql_api.translate import (
 from vingt.ratelimit import spend_rate, with_rate_headers
 from vingt.registry import Principal
 from vingt.rest import idempotency
-from vingt.retry import retrying
+from vingt.retry import retrying_as
 
 log = logging.getLogger("vingt")
 
@@ -142,14 +142,9 @@ async def _answer(request: Request) -> Response:
     body = await _body(request)
     if isinstance(body, Response):
         return body
-    first = [principal]
-
-    async def attempt() -> Response:
-        # after a stale catalog, authenticating again gives the reloaded one
-        return await _once(request, first.pop() if first else await registry.authenticate(authorization), body)
-
     try:
-        return await retrying(request, attempt)  # as REST: a stale catalog or a deadlock runs it again
+        # as REST: a stale catalog or a deadlock runs it again
+        return await retrying_as(request, principal, lambda current: _once(request, current, body))
     except _RolledBack as rolled:
         return rolled.response
     except ApiError as exc:  # the database kept refusing, or the key changed in between

@@ -39,7 +39,7 @@ from vingt.metadata.service import MetadataService
 from vingt.metadata.types import FieldType
 from vingt.ratelimit import spend_rate, with_rate_headers
 from vingt.registry import Principal
-from vingt.retry import retrying
+from vingt.retry import retrying_as
 from vingt.webhooks.service import WebhookService
 
 SDL = """
@@ -705,16 +705,9 @@ async def _answer(request: Request) -> Response:
         await spend_rate(request, principal.workspace_id, root_field_count(doc, body.get("operationName")))
     except ApiError as exc:
         return _json({"errors": [_error(exc.message, "RATE_LIMITED", exc.code, exc.details)]}, exc.headers)
-    first = [principal]
-
-    async def attempt() -> Response:
-        # after a stale catalog, authenticating again gives the reloaded one
-        current = first.pop() if first else await request.app.state.registry.authenticate(
-            request.headers.get("authorization"))
-        return await _execute(request, current, doc, body)
-
     try:
-        return await retrying(request, attempt)  # as REST: a stale catalog or a deadlock runs it again
+        # as REST: a stale catalog or a deadlock runs it again
+        return await retrying_as(request, principal, lambda current: _execute(request, current, doc, body))
     except ApiError as exc:  # the database kept refusing, or the key changed in between
         return _json({"errors": [format_error(GraphQLError(exc.message, original_error=exc))]}, exc.headers)
 

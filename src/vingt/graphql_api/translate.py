@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import orjson
@@ -33,7 +34,7 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_directive_values
 
-from vingt.engine.group_by import Aggregate, json_aggregate_value, resolve_aggregate
+from vingt.engine.group_by import Aggregate, aggregate_value, resolve_aggregate
 from vingt.engine.ir import BoolOp, Condition, Filter, OrderItem, Related
 from vingt.engine.query import Page, Relation, Select
 from vingt.errors import ApiError
@@ -485,14 +486,7 @@ def _rendered(obj: ObjectMeta, name: str) -> tuple[str, ...]:
 
 
 def _many_shaper(conn: Conn) -> Callable[[Any, dict[int, NestedPage]], dict[str, Any]]:
-    key = id(conn)
-
-    def many(value: Any, firsts: dict[int, NestedPage]) -> dict[str, Any]:
-        if not value:  # no related record: the commonest case, without the general path's work
-            return shape_conn(conn, [], firsts, False, False, None if key in firsts else 0)
-        return _shape_many(conn, value, firsts)
-
-    return many
+    return partial(_shape_many, conn)
 
 
 def _shape_many(conn: Conn, value: Any, firsts: dict[int, NestedPage]) -> dict[str, Any]:
@@ -514,7 +508,7 @@ def _shape_many(conn: Conn, value: Any, firsts: dict[int, NestedPage]) -> dict[s
     if more:
         records = records[len(records) - page.size:] if page.backwards else records[: page.size]
     if aggregates is not None:
-        aggregates = {a.name: json_aggregate_value(aggregates.get(a.name), a) for a in page.aggregates}
+        aggregates = {a.name: aggregate_value(aggregates.get(a.name), a) for a in page.aggregates}
     return shape_conn(conn, records, firsts, more and not page.backwards, more and page.backwards, total, aggregates)
 
 
