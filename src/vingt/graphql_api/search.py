@@ -29,12 +29,11 @@ from graphql import (
     print_type,
 )
 
-from vingt.engine.ir import BoolOp, Filter
 from vingt.engine.reads import Reads
 from vingt.engine.search import Results, SearchQuery, search
 from vingt.graphql_api import scalars
 from vingt.graphql_api.schema import DATE_TIME_FILTER, UUID_FILTER
-from vingt.graphql_api.translate import field_conditions
+from vingt.graphql_api.translate import to_filter
 
 SEARCH_FILTER: GraphQLInputObjectType = GraphQLInputObjectType("ObjectRecordFilterInput", lambda: {
     "and": GraphQLInputField(GraphQLList(GraphQLNonNull(SEARCH_FILTER))),
@@ -86,29 +85,6 @@ def metadata_sdl() -> str:
     return "\n\n".join(parts).replace("type Query {", "extend type Query {", 1)
 
 
-def to_search_filter(value: dict[str, Any] | None) -> Filter | None:
-    """An ``ObjectRecordFilterInput`` value → the filter tree (keys and operators ANDed)."""
-    if not value:
-        return None
-    items: list[Filter] = []
-    for key, cond in value.items():
-        if cond is None:
-            continue
-        if key in ("and", "or"):
-            parts = [p for p in (to_search_filter(v) for v in cond) if p is not None]
-            if parts:
-                items.append(BoolOp(key, tuple(parts)) if len(parts) > 1 else parts[0])
-        elif key == "not":
-            inner = to_search_filter(cond)
-            if inner is not None:
-                items.append(BoolOp("not", (inner,)))
-        else:
-            items += field_conditions((key,), cond, "filter")
-    if not items:
-        return None
-    return items[0] if len(items) == 1 else BoolOp("and", tuple(items))
-
-
 def _names(value: list[str | None] | None) -> tuple[str, ...]:
     return tuple(n for n in value or () if n is not None)
 
@@ -117,7 +93,7 @@ async def answer(engine: Reads, args: dict[str, Any]) -> dict[str, Any]:
     """The ``search`` field's arguments → its ``SearchResultConnection`` as plain values."""
     results = await search(engine, SearchQuery(
         args["searchInput"], args["limit"], args.get("after"), _names(args.get("includedObjectNameSingulars")),
-        _names(args.get("excludedObjectNameSingulars")), to_search_filter(args.get("filter")),
+        _names(args.get("excludedObjectNameSingulars")), to_filter(engine.catalog, None, args.get("filter")),
     ))
     return connection(results)
 

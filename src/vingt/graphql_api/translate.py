@@ -290,10 +290,13 @@ def arguments(fdef: GraphQLField, node: FieldNode, variables: VariableValues | N
     return get_argument_values(fdef, node, variables)
 
 
-def to_filter(catalog: Catalog, obj: ObjectMeta, value: dict[str, Any] | None, where: str = "filter") -> Filter | None:
+def to_filter(
+    catalog: Catalog, obj: ObjectMeta | None, value: dict[str, Any] | None, where: str = "filter"
+) -> Filter | None:
     """A ``<O>FilterInput`` value → the filter tree (several keys are ANDed, as are several
     operators of one field); a relation's entry (``company: {…}``, ``people: {…}``) is a
-    ``Related`` filter on its target."""
+    ``Related`` filter on its target. ``obj`` None: a filter over several objects, whose keys
+    are fields every object has (the global search's)."""
     if not value:
         return None
     items: list[Filter] = []
@@ -310,7 +313,7 @@ def to_filter(catalog: Catalog, obj: ObjectMeta, value: dict[str, Any] | None, w
             if inner is not None:
                 items.append(BoolOp("not", (inner,)))
             continue
-        f = obj.field(key)
+        f = obj.field(key) if obj is not None else None
         if f is not None and f.is_relation and f.relation is not None:
             target = catalog.by_singular.get(f.relation.target_object)
             nested = to_filter(catalog, target, cond, where) if target is not None else None
