@@ -8,7 +8,9 @@ relation field, whatever the page size), and the total count as a scalar subquer
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement, Grouping
 
 from vingt.engine.planner import readable_fields
 from vingt.engine.plans import BoolPred, CountPlan, Exists, Pred, ReadPlan, Selection, Sort, Where
+from vingt.engine.query import Composite, Constant, Layout, Record, Rows, ToMany, ToOne, Value
 from vingt.metadata.model import Catalog, FieldMeta, ObjectMeta
 from vingt.metadata.types import Storage
 from vingt.sql.dialect import Dialect
@@ -264,19 +267,63 @@ def _relation_json(
     catalog: Catalog, dialect: Dialect, aliases: Aliases, parent: Any, obj: ObjectMeta, f: FieldMeta, sel: Selection
 ) -> ColumnElement[Any]:
     assert f.relation is not None
+    if f.is_many_to_one:
+        return _one_json(catalog, dialect, aliases, parent, f, sel, partial(record_json, catalog, dialect, aliases))
+    records, name = _rows_json(catalog, dialect, aliases, parent, f, sel, partial(record_json, catalog, dialect, aliases))
+    if not sel.with_total and not sel.aggregates:
+        return records
+    target_table = tables(catalog, dialect)[f.relation.target_object]
+    pairs: list[tuple[str, ColumnElement[Any]]] = [("records", records)]
+    if sel.with_total:
+        pairs.append(("totalCount", _count_json(catalog, dialect, name, parent, f, sel)))
+    if sel.aggregates:
+        from vingt.engine.group_by import aggregates_json  # group_by compiles with this module
+
+        a = target_table.alias(f"{name}_agg")
+        pairs.append(("aggregates", (
+            sa.select(aggregates_json(dialect, a, sel.aggregates))
+            .select_from(a)
+            .where(a.c[_inverse(catalog, f)] == parent.c.id, *live_rows(catalog, a, sel.where, sel.include_deleted, dialect))
+            .correlate(parent)
+            .scalar_subquery()
+        )))
+    return dialect.json_build(pairs)
+
+
+Render = Callable[[Any, Selection], ColumnElement[Any]]  # (row alias, selection) → its JSON
+
+
+def _inverse(catalog: Catalog, f: FieldMeta) -> str:
+    """The join column of a one-to-many relation's records."""
+    assert f.relation is not None
+    inverse = catalog.object(f.relation.target_object).field(f.relation.target_field)
+    assert inverse is not None
+    return inverse.join_column
+
+
+def _one_json(
+    catalog: Catalog, dialect: Dialect, aliases: Aliases, parent: Any, f: FieldMeta, sel: Selection, render: Render
+) -> ColumnElement[Any]:
+    """A many-to-one relation's live record, rendered by ``render``, or NULL."""
+    assert f.relation is not None
+    r = aliases.next(tables(catalog, dialect)[f.relation.target_object])
+    return (
+        sa.select(render(r, sel)).where(r.c.id == parent.c[f.join_column], r.c.deletedAt.is_(None)).scalar_subquery()
+    )
+
+
+def _rows_json(
+    catalog: Catalog, dialect: Dialect, aliases: Aliases, parent: Any, f: FieldMeta, sel: Selection, render: Render
+) -> tuple[ColumnElement[Any], str]:
+    """A one-to-many relation's records of ``parent`` (``sel``'s filter, cursor, order, then
+    id, and bound), each rendered by ``render``, as a JSON array; and the rows' alias."""
+    assert f.relation is not None
     target_table = tables(catalog, dialect)[f.relation.target_object]
     r = aliases.next(target_table)
-    body = record_json(catalog, dialect, aliases, r, sel)
-    if f.is_many_to_one:
-        return (
-            sa.select(body).where(r.c.id == parent.c[f.join_column], r.c.deletedAt.is_(None)).scalar_subquery()
-        )
-    target = catalog.object(f.relation.target_object)
-    inverse = target.field(f.relation.target_field)
-    assert inverse is not None
+    body = render(r, sel)
     # the rows of this parent: the relation's own filter, cursor, order (then id) and bound;
     # ``reverse``: the last rows of the order, picked in the flipped order
-    mine = r.c[inverse.join_column] == parent.c.id
+    mine = r.c[_inverse(catalog, f)] == parent.c.id
     rows = [mine, *live_rows(catalog, r, sel.where, sel.include_deleted, dialect)]
     base = sel.order or (Sort("id", "AscNullsFirst"),)
     if sel.seek is not None:
@@ -299,32 +346,100 @@ def _relation_json(
         if sel.reverse:  # SQLite aggregates rows in the order its subquery gives them
             inner = sa.select(inner.c.j).order_by(inner.c.k).subquery(f"{r.name}_ordered")
         agg = dialect.json_agg(inner.c.j)
-    records = sa.select(agg).select_from(inner).scalar_subquery()
-    if not sel.with_total and not sel.aggregates:
-        return records
-    pairs: list[tuple[str, ColumnElement[Any]]] = [("records", records)]
-    if sel.with_total:
-        c = target_table.alias(f"{r.name}_all")
-        total = (
-            sa.select(sa.func.count())
-            .select_from(c)
-            .where(c.c[inverse.join_column] == parent.c.id, *live_rows(catalog, c, sel.where, sel.include_deleted, dialect))
-            .correlate(parent)
-            .scalar_subquery()
-        )
-        pairs.append(("totalCount", total))
-    if sel.aggregates:
-        from vingt.engine.group_by import aggregates_json  # group_by compiles with this module
+    return sa.select(agg).select_from(inner).scalar_subquery(), r.name
 
-        a = target_table.alias(f"{r.name}_agg")
-        pairs.append(("aggregates", (
-            sa.select(aggregates_json(dialect, a, sel.aggregates))
-            .select_from(a)
-            .where(a.c[inverse.join_column] == parent.c.id, *live_rows(catalog, a, sel.where, sel.include_deleted, dialect))
-            .correlate(parent)
-            .scalar_subquery()
-        )))
+
+def _count_json(
+    catalog: Catalog, dialect: Dialect, name: str, parent: Any, f: FieldMeta, sel: Selection
+) -> ColumnElement[Any]:
+    """The number of ``parent``'s records of a one-to-many relation that ``sel``'s filter
+    matches; ``name``: the alias's prefix."""
+    assert f.relation is not None
+    c = tables(catalog, dialect)[f.relation.target_object].alias(f"{name}_all")
+    return (
+        sa.select(sa.func.count())
+        .select_from(c)
+        .where(c.c[_inverse(catalog, f)] == parent.c.id, *live_rows(catalog, c, sel.where, sel.include_deleted, dialect))
+        .correlate(parent)
+        .scalar_subquery()
+    )
+
+
+# ---- laid-out JSON --------------------------------------------------------------------------
+
+
+def layout_json(
+    catalog: Catalog, dialect: Dialect, aliases: Aliases, t: Any, sel: Selection, layout: Layout
+) -> ColumnElement[Any]:
+    """A record of ``sel`` rendered by ``layout`` (``engine.query.Layout``): its entries' keys
+    in order, values rendered as ``record_json`` renders them."""
+    obj = catalog.object(sel.object_name)
+    embedded = dict(sel.relations)
+    pairs: list[tuple[str, ColumnElement[Any]]] = []
+    for e in layout.entries:
+        if isinstance(e, Value):
+            f = obj.field(e.name)
+            pairs.append((e.key, t.c[e.name] if f is None else _field_json(dialect, t, f)))
+        elif isinstance(e, Constant):
+            pairs.append((e.key, _constant(e.value)))
+        elif isinstance(e, Composite):
+            f = obj.field(e.name)
+            assert f is not None
+            subs = {c.sub.name: c for c in f.columns() if c.sub is not None}
+            items: list[tuple[str, ColumnElement[Any]]] = []
+            for sub in e.subs:
+                if isinstance(sub, Constant):
+                    items.append((sub.key, _constant(sub.value)))
+                elif sub.name in subs:
+                    col = subs[sub.name]
+                    items.append((sub.key, dialect.json_value(t.c[col.name], col.storage)))
+                else:
+                    items.append((sub.key, sa.null()))
+            pairs.append((e.key, dialect.json_build(items)))
+        elif isinstance(e, Record):
+            pairs.append((e.key, layout_json(catalog, dialect, aliases, t, sel, e.layout)))
+        elif isinstance(e, ToOne):
+            f = obj.field(e.relation)
+            inner = embedded.get(e.relation)
+            if f is None or inner is None:
+                pairs.append((e.key, sa.null()))
+                continue
+            render = partial(layout_json, catalog, dialect, aliases, layout=e.layout)
+            pairs.append((e.key, _one_json(catalog, dialect, aliases, t, f, inner, render)))
+        else:
+            pairs.append((e.key, _many_layout(catalog, dialect, aliases, t, obj, embedded.get(e.relation), e)))
     return dialect.json_build(pairs)
+
+
+def _many_layout(
+    catalog: Catalog, dialect: Dialect, aliases: Aliases, t: Any, obj: ObjectMeta, sel: Selection | None, e: ToMany
+) -> ColumnElement[Any]:
+    f = obj.field(e.relation)
+    pairs: list[tuple[str, ColumnElement[Any]]] = []
+    for item in e.entries:
+        if isinstance(item, Constant):
+            pairs.append((item.key, _constant(item.value)))
+        elif f is None or sel is None:  # a relation the planner left out: as a record without it
+            pairs.append((item.key, _empty_array(dialect) if isinstance(item, Rows) else sa.null()))
+        elif isinstance(item, Rows):
+            render = partial(layout_json, catalog, dialect, aliases, layout=item.layout)
+            rows, _name = _rows_json(catalog, dialect, aliases, t, f, sel, render)
+            pairs.append((item.key, rows))
+        else:
+            pairs.append((item.key, _count_json(catalog, dialect, f"t{next(aliases.counter)}", t, f, sel)))
+    return dialect.json_build(pairs)
+
+
+def _empty_array(dialect: Dialect) -> ColumnElement[Any]:
+    if dialect.name == "postgresql":
+        return sa.literal_column("'[]'::json")
+    return sa.func.json(sa.literal_column("'[]'"))
+
+
+def _constant(value: str) -> ColumnElement[Any]:
+    """A string constant inlined in the statement (an identifier: ``query_planner.check_layout``)."""
+    assert value.isidentifier() and value.isascii()
+    return sa.cast(sa.literal_column(f"'{value}'"), sa.Text)
 
 
 def _limit(stmt: Any, limit: Any, dialect: Dialect, offset: int = 0) -> Any:
@@ -346,7 +461,9 @@ def compile_read(catalog: Catalog, dialect: Dialect, plan: ReadPlan) -> Compiled
         aliases = Aliases()
         t = table.alias("r")
         reverse = plan.reverse or (plan.seek is not None and plan.seek.direction == "before")
-        cols: list[Any] = [t.c.id, dialect.as_text(record_json(catalog, dialect, aliases, t, plan.selection)).label("j")]
+        body = (record_json(catalog, dialect, aliases, t, plan.selection) if plan.layout is None
+                else layout_json(catalog, dialect, aliases, t, plan.selection, plan.layout))
+        cols: list[Any] = [t.c.id, dialect.as_text(body).label("j")]
         if plan.with_total:
             c = table.alias("c")
             total = sa.select(sa.func.count()).select_from(c).where(*live_rows(catalog, c, plan.where, plan.include_deleted, dialect))

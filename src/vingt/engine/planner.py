@@ -470,7 +470,7 @@ def _selection(
     catalog: Catalog, obj: ObjectMeta, depth: int, fields: tuple[str, ...] | None, objects: frozenset[str] | None
 ) -> Selection:
     if fields is not None:
-        unknown = [n for n in fields if not _readable_name(obj, n)]
+        unknown = [n for n in fields if not readable_name(obj, n)]
         if unknown:
             raise ApiError(
                 "INVALID_FIELDS",
@@ -492,7 +492,7 @@ def _selection(
     return Selection(obj.name_singular, fields, tuple(relations))
 
 
-def _readable_name(obj: ObjectMeta, name: str) -> bool:
+def readable_name(obj: ObjectMeta, name: str) -> bool:
     f = obj.field(name)
     if f is not None:
         return f.is_active and f.type != FieldType.TS_VECTOR

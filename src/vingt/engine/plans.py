@@ -15,6 +15,7 @@ from vingt.sql.dialect import Dialect
 
 if TYPE_CHECKING:
     from vingt.engine.group_by import Aggregate
+    from vingt.engine.query import Layout
 
 
 @dataclass
@@ -150,6 +151,8 @@ class ReadPlan:
     offset_slot: int | None = None
     # also select ``updatedAt`` as rendered in records (the ETag's input), last
     with_stamp: bool = False
+    # how each record is rendered (``engine.query.Layout``; ``None``: as a record)
+    layout: Layout | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,13 @@ relations to embed, each a ``Relation`` with its own ``Select``, and — for a o
 relation — its own filter, order, bound (``first``, ``offset``) and whether its total is
 wanted. Values are frozen and compare by structure, so two requests of the same shape share
 one compiled statement whatever the order they name their fields in.
+
+A ``Query`` may also carry a ``Layout``: how each record is rendered, when a front end's answer
+is not the record as REST renders it. Entries give the output keys in order, each one of a
+field's value, a composite with chosen sub-keys, a constant, the record itself laid out again,
+a many-to-one relation's record (its own layout) or a one-to-many relation's records as an
+object of arrays (``Rows``), counts and constants. The database renders the layout, so a front
+end passes each record's text through. Without a layout records render as REST's.
 """
 
 from __future__ import annotations
@@ -67,6 +74,95 @@ class Relation:
 
 
 @dataclass(frozen=True, slots=True)
+class Value:
+    """``key``: the value of the field ``name`` (a field of the selection, or a many-to-one
+    relation's join column, ``companyId``), rendered as in a record."""
+
+    key: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Constant:
+    """``key``: the string ``value`` (a GraphQL type name; an identifier)."""
+
+    key: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Composite:
+    """``key``: the composite field ``name`` as an object of ``subs`` (``Value``: a sub-field's
+    value by its name, ``null`` for a name the field does not have; ``Constant``)."""
+
+    key: str
+    name: str
+    subs: tuple[Value | Constant, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """``key``: the same record, laid out by ``layout``."""
+
+    key: str
+    layout: Layout
+
+
+@dataclass(frozen=True, slots=True)
+class ToOne:
+    """``key``: the record of the many-to-one relation ``relation`` (one of the selection's
+    relations) laid out by ``layout``, or ``null``."""
+
+    key: str
+    relation: str
+    layout: Layout
+
+
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """``key``: the relation's records (as its ``Relation`` picks them: filter, order, bound,
+    cursor), each laid out by ``layout``, as an array."""
+
+    key: str
+    layout: Layout
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """``key``: the number of the parent's records the relation's filter matches."""
+
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToMany:
+    """``key``: an object of ``entries`` over the one-to-many relation ``relation`` (one of
+    the selection's relations)."""
+
+    key: str
+    relation: str
+    entries: tuple[Rows | Count | Constant, ...]
+
+
+LayoutEntry = Value | Constant | Composite | Record | ToOne | ToMany
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """How a record is rendered: its ``entries`` in order (output keys unique). Compared by
+    structure; its hash is computed once (a layout is a key of the statement cache)."""
+
+    entries: tuple[LayoutEntry, ...]
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash(self.entries))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     """Which slice of the ordered records: ``first`` from the start or after the cursor
     ``after``, or the ``last`` before the cursor ``before`` (or before the end); ``offset``
@@ -85,7 +181,7 @@ class Query:
     """A read of one object's records. ``object`` is the singular name; ``total``: compute
     the number of records the filter matches (only when asked); ``aggregates``: Twenty's
     aggregate names over the filtered records (``countNotEmptyEmails``, ``sumAmountAmountMicros``,
-    ``minCreatedAt``, …)."""
+    ``minCreatedAt``, …); ``layout``: how each record is rendered (``None``: as REST renders it)."""
 
     object: str
     filter: Filter | None = None
@@ -94,6 +190,7 @@ class Query:
     select: Select = field(default_factory=Select)
     total: bool = False
     aggregates: tuple[str, ...] = ()
+    layout: Layout | None = None
 
 
 def decode_cursor(raw: str) -> str:

@@ -6,12 +6,35 @@ relations and aggregates are resolved here, values coerced, bounds checked.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from vingt.engine.group_by import Aggregate, resolve_aggregate
-from vingt.engine.planner import include_deleted, plan_filter, plan_order, plan_selection, readable_fields
+from vingt.engine.planner import (
+    include_deleted,
+    plan_filter,
+    plan_order,
+    plan_selection,
+    readable_fields,
+    readable_name,
+)
 from vingt.engine.plans import Bindings, ReadPlan, Seek, Selection
-from vingt.engine.query import DEFAULT_RELATION_LIMIT, Page, Query, Relation, Select, decode_cursor
+from vingt.engine.query import (
+    DEFAULT_RELATION_LIMIT,
+    Composite,
+    Constant,
+    Count,
+    Layout,
+    Page,
+    Query,
+    Record,
+    Relation,
+    Rows,
+    Select,
+    ToOne,
+    Value,
+    decode_cursor,
+)
 from vingt.errors import ApiError
 from vingt.metadata.model import Catalog, ObjectMeta
 
@@ -69,11 +92,79 @@ def plan_query(catalog: Catalog, q: Query) -> QueryPlan:
     limit_slot = b.add(size + 1)
     offset_slot = b.add(page.offset) if page.offset else None
     aggregates = tuple(resolve_aggregate(obj, name, "INVALID_AGGREGATE") for name in q.aggregates)
+    if q.layout is not None:
+        check_layout(catalog, obj, selection, q.layout)
     plan = ReadPlan(
         obj.name_singular, where, include_deleted(q.filter), sorts, selection, limit_slot, seek,
         with_total=q.total and not aggregates, reverse=backwards and seek is None, offset_slot=offset_slot,
+        layout=q.layout,
     )
     return QueryPlan(plan, b, cursor_id, backwards, size, q.total, aggregates)
+
+
+_CONSTANT = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")  # type names: the compiler inlines them
+
+
+def check_layout(catalog: Catalog, obj: ObjectMeta, sel: Selection, layout: Layout) -> None:
+    """A layout renders only what the selection selects: its values are fields of the
+    selection, its relations relations of it (of the right kind), its constants identifiers.
+    Checked once per catalog, selection and layout."""
+    cache = catalog.lru("layouts", catalog.selection_cache_size)
+    key = (sel, layout)
+    if cache.get(key) is None:
+        _check_layout(catalog, obj, sel, layout)
+        cache.put(key, True)
+
+
+def _bad_layout(obj: ObjectMeta, name: str) -> ApiError:
+    return ApiError(
+        "INVALID_FIELDS", f"the layout names '{name}', which the selection of '{obj.name_singular}' does not select",
+        {"field": name, "object": obj.name_singular},
+    )
+
+
+def _check_layout(catalog: Catalog, obj: ObjectMeta, sel: Selection, layout: Layout) -> None:
+    embedded = dict(sel.relations)
+    for e in layout.entries:
+        if isinstance(e, Constant):
+            _check_constant(obj, e)
+        elif isinstance(e, Value | Composite):
+            f = obj.field(e.name)
+            selected = sel.fields is None or e.name in sel.fields
+            if not selected or not readable_name(obj, e.name) or (f is not None and f.is_relation):
+                raise _bad_layout(obj, e.name)
+            if isinstance(e, Composite):
+                if f is None or not f.is_composite:
+                    raise _bad_layout(obj, e.name)
+                for sub in e.subs:
+                    if isinstance(sub, Constant):
+                        _check_constant(obj, sub)
+        elif isinstance(e, Record):
+            _check_layout(catalog, obj, sel, e.layout)
+        else:
+            f = obj.field(e.relation)
+            inner = embedded.get(e.relation)
+            if f is None or f.relation is None or (f.is_many_to_one != isinstance(e, ToOne)):
+                raise _bad_layout(obj, e.relation)
+            if inner is None:  # a relation the planner left out (its object is not active)
+                continue
+            target = catalog.object(inner.object_name)
+            if isinstance(e, ToOne):
+                _check_layout(catalog, target, inner, e.layout)
+                continue
+            for item in e.entries:
+                if isinstance(item, Rows):
+                    _check_layout(catalog, target, inner, item.layout)
+                elif isinstance(item, Constant):
+                    _check_constant(obj, item)
+                else:
+                    assert isinstance(item, Count)
+
+
+def _check_constant(obj: ObjectMeta, c: Constant) -> None:
+    if not _CONSTANT.fullmatch(c.value):
+        raise ApiError("INVALID_FIELDS", f"the layout's constant '{c.value}' is not a name",
+                       {"value": c.value, "object": obj.name_singular})
 
 
 def _check_page(page: Page) -> None:

@@ -48,7 +48,9 @@ from vingt.graphql_api.translate import (
     Static,
     arguments,
     depth_of,
+    edge_layout,
     plan_operation,
+    rendered_conn,
     shape_conn,
     shape_obj,
     shape_static,
@@ -64,6 +66,9 @@ from vingt.retry import retrying_as
 
 log = logging.getLogger("vingt")
 
+# a root connection's edges are rendered by the database when it can (``translate.edge_layout``);
+# off: every answer is shaped in Python (the tests compare the two)
+RENDER_IN_DATABASE = True
 DEFAULT_PAGE = 200  # records of a connection without first / last (Twenty's QUERY_MAX_RECORDS)
 DOCUMENT_CACHE_SIZE = 256
 USER_FRIENDLY = "An error occurred."
@@ -264,11 +269,13 @@ class _Run:
             Actor("API", principal.key_name, api_key_id=principal.key_id, access=principal.access),
             self.settings.mutation_maximum_affected_records,
         )
+        self.plain = False  # answers must be plain values (graphql-core executes the document)
 
     async def payload(self, plan: Plan, doc: DocumentNode) -> dict[str, Any]:
         data: dict[str, Any] = {}
         errors: list[dict[str, Any]] = []
         ran = False  # a root field has run: a mutation's may have written
+        self.plain = plan.introspection
         for root in plan.roots:
             if root.kind == "typename":
                 data[root.key] = "Mutation" if plan.mutation else "Query"
@@ -356,15 +363,19 @@ class _Run:
     async def _findMany(self, root: RootField, obj: Any, args: dict[str, Any]) -> Any:  # noqa: N802
         conn = root.shape
         assert isinstance(conn, Conn)
-        binder = Binder(self.catalog, self.variables)
+        layout = edge_layout(conn) if RENDER_IN_DATABASE and not self.plain else None
+        binder = Binder(self.catalog, self.variables, rendered=layout is not None)
         nodes = conn.nodes()
         select = binder.select(nodes[0], tuple(nodes[1:])) if nodes else Select(())
         q = Query(
             obj.name_singular, to_filter(self.catalog, obj, args.get("filter")), to_order(args.get("orderBy")),
             to_page(args, DEFAULT_PAGE, self.settings.graphql_max_page_size), select,
-            total=conn.wants("totalCount"), aggregates=conn.aggregates(),
+            total=conn.wants("totalCount"), aggregates=conn.aggregates(), layout=layout,
         )
         page = await self.engine.run(q)
+        if layout is not None:
+            return rendered_conn(conn, page.records, page.ids, page.has_next, page.has_previous, page.total,
+                                 page.aggregates)
         return shape_conn(conn, _records(page.records), binder.firsts, page.has_next, page.has_previous, page.total,
                           page.aggregates)
 

@@ -36,7 +36,21 @@ from graphql.execution.values import VariableValues, get_argument_values, get_di
 
 from vingt.engine.group_by import Aggregate, aggregate_value, resolve_aggregate
 from vingt.engine.ir import BoolOp, Condition, Filter, OrderItem, Related
-from vingt.engine.query import Page, Relation, Select
+from vingt.engine.query import (
+    Composite,
+    Constant,
+    Count,
+    Layout,
+    LayoutEntry,
+    Page,
+    Record,
+    Relation,
+    Rows,
+    Select,
+    ToMany,
+    ToOne,
+    Value,
+)
 from vingt.errors import ApiError
 from vingt.graphql_api import shaping
 from vingt.graphql_api.schema import CoreSchema
@@ -70,6 +84,8 @@ class Conn:
     obj: ObjectMeta
     entries: list[tuple[str, str, Any]] = field(default_factory=list)
     shaper: shaping.ConnShaper | None = field(default=None, init=False, repr=False, compare=False)
+    # the layout of its edges (``edge_layout``; ``False``: not made yet)
+    layout: Layout | None | bool = field(default=False, init=False, repr=False, compare=False)
 
     def nodes(self) -> list[Obj]:
         return [node for _k, kind, edge in self.entries if kind == "edges" for _ek, ekind, node in edge if ekind == "node"]
@@ -411,10 +427,14 @@ class Binder:
     """Builds the engine's selection for a shape with this request's variables, and
     remembers each nested connection's page (``NestedPage``, by the ``Conn``'s id) for shaping."""
 
-    def __init__(self, catalog: Catalog, variables: VariableValues | None):
+    def __init__(self, catalog: Catalog, variables: VariableValues | None, rendered: bool = False):
         self.catalog = catalog
         self.variables = variables
         self.firsts: dict[int, NestedPage] = {}
+        # the database lays the records out (``edge_layout``): a nested connection reads its
+        # page only (no page info is asked for), not the one record more that tells whether
+        # more exist
+        self.rendered = rendered
 
     def select(self, shape: Obj, extra: tuple[Obj, ...] = ()) -> Select:
         fields: set[str] = set()
@@ -460,11 +480,108 @@ class Binder:
         for conn, _f, _n in conns:
             self.firsts[id(conn)] = NestedPage(size, backwards, aggregates)
         select = self.select(shapes[0], tuple(shapes[1:])) if shapes else Select(())
+        more = 0 if self.rendered else 1
         return Relation(
             select, to_filter(self.catalog, target, bound.get("filter")), to_order(bound.get("orderBy")),
-            size + 1, page.offset, any(conn.wants("totalCount") for conn, _f, _n in conns),
-            last=size + 1 if backwards else None, after=page.after, before=page.before, aggregates=names,
+            size + more, page.offset, any(conn.wants("totalCount") for conn, _f, _n in conns),
+            last=size + more if backwards else None, after=page.after, before=page.before, aggregates=names,
         )
+
+
+# ---- layouts: the selection rendered by the database ------------------------------------------
+
+
+def edge_layout(c: Conn) -> Layout | None:
+    """The layout that renders each record of a root connection as its edge (``node``,
+    ``cursor``, ``__typename``), made once per ``Conn``; ``None`` when the database cannot
+    render the selection: several ``edges`` entries, or a nested connection asking for its
+    ``pageInfo`` or aggregates (those are shaped in Python, ``shape_conn``)."""
+    found = c.layout
+    if found is False:
+        edges = [arg for _key, kind, arg in c.entries if kind == "edges"]
+        found = c.layout = _edge_layout(edges[0]) if len(edges) == 1 and not c.wants("dimensions") else None
+    assert found is not True
+    return found
+
+
+def _edge_layout(edge: list[tuple[str, str, Any]]) -> Layout | None:
+    entries: list[LayoutEntry] = []
+    for key, kind, arg in edge:
+        if kind == "node":
+            node = _obj_layout(arg)
+            if node is None:
+                return None
+            entries.append(Record(key, node))
+        elif kind == "cursor":
+            entries.append(Value(key, "id"))  # the cursor the shaper gives an edge: the record's id
+        else:
+            entries.append(Constant(key, arg))
+    return Layout(tuple(entries))
+
+
+def _obj_layout(o: Obj) -> Layout | None:
+    entries: list[LayoutEntry] = []
+    for key, kind, arg in o.entries:
+        if kind == "value":
+            entries.append(Value(key, arg))
+        elif kind == "typename":
+            entries.append(Constant(key, arg))
+        elif kind == "composite":
+            name, subs = arg
+            entries.append(Composite(key, name, tuple(
+                Value(sk, sub) if sub is not None else Constant(sk, tname) for sk, sub, tname in subs
+            )))
+        elif kind == "one":
+            inner = _obj_layout(arg[1])
+            if inner is None:
+                return None
+            entries.append(ToOne(key, arg[0], inner))
+        else:
+            many = _many_layout(key, arg[0], arg[1])
+            if many is None:
+                return None
+            entries.append(many)
+    return Layout(tuple(entries))
+
+
+def _many_layout(key: str, relation: str, c: Conn) -> ToMany | None:
+    items: list[Rows | Count | Constant] = []
+    for ckey, kind, arg in c.entries:
+        if kind == "edges":
+            edge = _edge_layout(arg)
+            if edge is None:
+                return None
+            items.append(Rows(ckey, edge))
+        elif kind == "totalCount":
+            items.append(Count(ckey))
+        elif kind == "typename":
+            items.append(Constant(ckey, arg))
+        else:  # pageInfo (hasNextPage needs the record after the page), aggregates
+            return None
+    return ToMany(key, relation, tuple(items))
+
+
+def rendered_conn(
+    c: Conn, edges: list[str], ids: list[str], has_next: bool, has_previous: bool, total: int | None,
+    aggregates: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """A root connection whose ``edges`` the database rendered (``edge_layout``, one text per
+    record): the edges joined into one array, the rest as ``shape_conn`` gives it."""
+    out: dict[str, Any] = {}
+    for key, kind, arg in c.entries:
+        if kind == "edges":
+            out[key] = orjson.Fragment("[" + ",".join(edges) + "]")
+        elif kind == "pageInfo":
+            out[key] = {pk: has_next if name == "hasNextPage" else has_previous if name == "hasPreviousPage" else
+                        (ids[0] if ids else None) if name == "startCursor" else
+                        (ids[-1] if ids else None) if name == "endCursor" else "PageInfo" for pk, name in arg}
+        elif kind == "totalCount":
+            out[key] = total
+        elif kind == "aggregate":
+            out[key] = (aggregates or {}).get(arg)
+        else:
+            out[key] = arg
+    return out
 
 
 # ---- shaping: rendered records → the selection ------------------------------------------------
