@@ -33,7 +33,7 @@ from vingt.engine import duplicates as dup
 from vingt.engine import merge as merging
 from vingt.engine.group_by import DEFAULT_LIMIT, GroupByQuery, run_group_by
 from vingt.engine.ir import BoolOp, Condition, Filter
-from vingt.engine.query import Page, Query, Select
+from vingt.engine.query import Page, Query
 from vingt.engine.records import Actor, Engine
 from vingt.errors import ApiError, safe_details
 from vingt.graphql_api import graphiql, search
@@ -47,6 +47,7 @@ from vingt.graphql_api.translate import (
     RootField,
     Static,
     arguments,
+    bound_select,
     depth_of,
     edge_layout,
     plan_operation,
@@ -364,9 +365,7 @@ class _Run:
         conn = root.shape
         assert isinstance(conn, Conn)
         layout = edge_layout(conn) if RENDER_IN_DATABASE and not self.plain else None
-        binder = Binder(self.catalog, self.variables, rendered=layout is not None)
-        nodes = conn.nodes()
-        select = binder.select(nodes[0], tuple(nodes[1:])) if nodes else Select(())
+        select, firsts = bound_select(conn, self.catalog, self.variables, layout is not None)
         q = Query(
             obj.name_singular, to_filter(self.catalog, obj, args.get("filter")), to_order(args.get("orderBy")),
             to_page(args, DEFAULT_PAGE, self.settings.graphql_max_page_size), select,
@@ -376,7 +375,7 @@ class _Run:
         if layout is not None:
             return rendered_conn(conn, page.records, page.ids, page.has_next, page.has_previous, page.total,
                                  page.aggregates)
-        return shape_conn(conn, _records(page.records), binder.firsts, page.has_next, page.has_previous, page.total,
+        return shape_conn(conn, _records(page.records), firsts, page.has_next, page.has_previous, page.total,
                           page.aggregates)
 
     async def _findOne(self, root: RootField, obj: Any, args: dict[str, Any]) -> Any:  # noqa: N802

@@ -29,8 +29,12 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSkipDirective,
     InlineFragmentNode,
+    ListValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    ValueNode,
+    VariableNode,
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_directive_values
 
@@ -86,6 +90,10 @@ class Conn:
     shaper: shaping.ConnShaper | None = field(default=None, init=False, repr=False, compare=False)
     # the layout of its edges (``edge_layout``; ``False``: not made yet)
     layout: Layout | None | bool = field(default=False, init=False, repr=False, compare=False)
+    # its nodes' bound selection and nested pages (``bound_select``), by ``Binder.rendered``
+    bound: dict[bool, tuple[Select, dict[int, NestedPage]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def nodes(self) -> list[Obj]:
         return [node for _k, kind, edge in self.entries if kind == "edges" for _ek, ekind, node in edge if ekind == "node"]
@@ -486,6 +494,44 @@ class Binder:
             size + more, page.offset, any(conn.wants("totalCount") for conn, _f, _n in conns),
             last=size + more if backwards else None, after=page.after, before=page.before, aggregates=names,
         )
+
+
+def bound_select(
+    c: Conn, catalog: Catalog, variables: VariableValues | None, rendered: bool
+) -> tuple[Select, dict[int, NestedPage]]:
+    """The engine's selection of ``c``'s nodes and its nested connections' pages (``Binder``);
+    kept with ``c`` (a cached plan's) when no argument of a nested connection reads a variable."""
+    found = c.bound.get(rendered)
+    if found is not None:
+        return found
+    binder = Binder(catalog, variables, rendered)
+    nodes = c.nodes()
+    found = (binder.select(nodes[0], tuple(nodes[1:])) if nodes else Select(()), binder.firsts)
+    if not any(_reads_variables(n) for n in nodes):
+        c.bound[rendered] = found
+    return found
+
+
+def _reads_variables(o: Obj) -> bool:
+    for _key, kind, arg in o.entries:
+        if kind == "one" and _reads_variables(arg[1]):
+            return True
+        if kind == "many":
+            if any(_has_variable(a.value) for node in arg[3] for a in node.arguments or ()):
+                return True
+            if any(_reads_variables(n) for n in arg[1].nodes()):
+                return True
+    return False
+
+
+def _has_variable(value: ValueNode) -> bool:
+    if isinstance(value, VariableNode):
+        return True
+    if isinstance(value, ListValueNode):
+        return any(_has_variable(v) for v in value.values)
+    if isinstance(value, ObjectValueNode):
+        return any(_has_variable(f.value) for f in value.fields)
+    return False
 
 
 # ---- layouts: the selection rendered by the database ------------------------------------------
