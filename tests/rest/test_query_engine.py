@@ -18,7 +18,21 @@ from vingt.db.database import Stats, open_database
 from vingt.db.system_queries import workspace_schema
 from vingt.db.url import parse_database_url
 from vingt.engine.ir import BoolOp, Condition, OrderItem
-from vingt.engine.query import Page, Query, Relation, Select
+from vingt.engine.query import (
+    Composite,
+    Constant,
+    Count,
+    Layout,
+    Page,
+    Query,
+    Record,
+    Relation,
+    Rows,
+    Select,
+    ToMany,
+    ToOne,
+    Value,
+)
 from vingt.engine.records import Actor, Engine
 from vingt.errors import ApiError
 from vingt.metadata.store import load_catalog
@@ -117,6 +131,53 @@ def test_nested_relations_and_many_to_one(api: Api, run: Callable[[Query], Page]
     (person,) = records(run(q))
     assert person["company"]["name"] == m
     assert [p["city"] for p in person["company"]["people"]] == [m]
+
+
+def test_a_layout_renders_records_in_its_keys_and_order(api: Api, run: Callable[[Query], Page]) -> None:
+    m = marker()
+    company_id = company_with_people(api, m, [{"city": m, "jobTitle": t, "name": {"firstName": t, "lastName": "L"}}
+                                             for t in ("b", "a", "c")])
+    staff = Relation(Select(("jobTitle", "id")), order=(OrderItem(("jobTitle",), "AscNullsFirst"),), first=2)
+    person = Layout((Constant("kind", "Person"), Value("job", "jobTitle")))
+    layout = Layout((
+        Value("id", "id"),
+        Record("again", Layout((Value("n", "name"), Constant("t", "Company")))),
+        ToMany("staff", "people", (Count("count"), Rows("rows", Layout((Value("cursor", "id"), Record("node", person)))),
+                                   Constant("t", "PersonConnection"))),
+    ))
+    page = run(Query("company", Condition(("id",), "eq", company_id), page=Page(first=1),
+                     select=Select.of(("name",), people=staff), layout=layout))
+    (company,) = page.records
+    rendered = orjson.loads(company)
+    assert list(rendered) == ["id", "again", "staff"] and list(rendered["staff"]) == ["count", "rows", "t"]
+    assert rendered["again"] == {"n": m, "t": "Company"}
+    assert rendered["staff"]["count"] == 3 and rendered["staff"]["t"] == "PersonConnection"
+    rows = rendered["staff"]["rows"]
+    assert [r["node"] for r in rows] == [{"kind": "Person", "job": "a"}, {"kind": "Person", "job": "b"}]
+    assert all(list(r) == ["cursor", "node"] for r in rows)
+    # a person's company, a composite's chosen sub-fields (a name it lacks: null) and its join column
+    people = run(Query("person", city(m), (OrderItem(("jobTitle",)),), Page(first=1),
+                       Select.of(("name", "companyId"), company=Relation(Select(("name",)))), layout=Layout((
+                           Composite("who", "name", (Value("last", "lastName"), Constant("t", "FullName"),
+                                                     Value("first", "firstName"), Value("x", "nothing"))),
+                           ToOne("co", "company", Layout((Value("name", "name"),))),
+                           Value("companyId", "companyId"),
+                       ))))
+    assert orjson.loads(people.records[0]) == {
+        "who": {"last": "L", "t": "FullName", "first": "a", "x": None}, "co": {"name": m}, "companyId": company_id}
+
+
+def test_a_layout_renders_only_what_the_selection_selects(api: Api, run: Callable[[Query], Page]) -> None:
+    for layout in (
+        Layout((Value("job", "jobTitle"),)),  # not selected
+        Layout((Value("c", "company"),)),  # a relation is not a value
+        Layout((ToMany("c", "company", ()),)),  # a many-to-one relation is not a connection
+        Layout((Constant("t", "x' || 'y"),)),  # constants are names
+    ):
+        with pytest.raises(ApiError) as err:
+            run(Query("person", city(marker()), select=Select.of(("city",), company=Relation(Select(("name",)))),
+                      layout=layout))
+        assert err.value.code == "INVALID_FIELDS"
 
 
 def test_typed_filter_values(api: Api, run: Callable[[Query], Page]) -> None:
