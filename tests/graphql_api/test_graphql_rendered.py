@@ -142,6 +142,9 @@ DOCUMENTS = {
       totalCount pageInfo { startCursor endCursor hasNextPage } edges { cursor node { id } } } }""",
     "root aggregates": """query($m: String) { opportunities(filter: {name: {startsWith: $m}}) {
       totalCount sumAmountAmountMicros minCloseDate countEmptyCloseDate percentageEmptyCloseDate edges { node { name } } } }""",
+    # more keys than one call of the database's object function takes, null values among them
+    "wide": """query($m: String) { people(filter: {city: {eq: $m}}, orderBy: [{position: AscNullsFirst}]) {
+      edges { node { id %s } } } }""".replace("%s", " ".join(f"a{i}: jobTitle b{i}: deletedAt" for i in range(70))),
     "deleted records": """query($m: String) { people(filter: {city: {eq: $m}, deletedAt: {is: NOT_NULL}}) {
       edges { node { id deletedAt company { name } } } } }""",
 }

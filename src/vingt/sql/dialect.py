@@ -82,6 +82,10 @@ class Dialect:
     def json_build(self, pairs: list[tuple[str, ColumnElement[Any]]]) -> ColumnElement[Any]:
         raise NotImplementedError
 
+    def json_build_all(self, pairs: list[tuple[str, ColumnElement[Any]]]) -> ColumnElement[Any]:
+        """``json_build`` keeping every key in order, null values included, however many."""
+        return self.json_build(pairs)
+
     def json_agg(self, expr: ColumnElement[Any]) -> ColumnElement[Any]:
         raise NotImplementedError
 
@@ -325,6 +329,25 @@ class SqliteDialect(Dialect):
         for chunk in chunks[1:]:
             merged = sa.func.json_patch(merged, sa.func.json_object(*_flatten(chunk)))
         return merged
+
+    def json_build_all(self, pairs: list[tuple[str, ColumnElement[Any]]]) -> ColumnElement[Any]:
+        # json_patch drops the keys of null values: splice the chunks' texts instead
+        # ('{"a":1}' + '{"b":null}' → '{"a":1,"b":null}')
+        if len(pairs) <= self.max_pairs:
+            return sa.func.json_object(*_flatten(pairs))
+        chunks = [pairs[i : i + self.max_pairs] for i in range(0, len(pairs), self.max_pairs)]
+        parts: list[Any] = [sa.literal_column("'{'")]
+        for n, chunk in enumerate(chunks):
+            text = sa.func.json_object(*_flatten(chunk))
+            if n:
+                parts.append(sa.literal_column("','"))
+            two: Any = sa.literal_column("2")
+            parts.append(sa.func.substr(text, two, sa.func.length(text) - two))
+        parts.append(sa.literal_column("'}'"))
+        spliced = parts[0]
+        for part in parts[1:]:
+            spliced = spliced.op("||")(part)
+        return sa.func.json(spliced)
 
     def json_agg(self, expr: ColumnElement[Any]) -> ColumnElement[Any]:
         return sa.func.coalesce(sa.func.json_group_array(sa.func.json(expr)), sa.func.json(sa.literal_column("'[]'")))
