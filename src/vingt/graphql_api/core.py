@@ -4,7 +4,8 @@ the workspace, read and written through the same engine as REST.
 A request: authenticate; the document, parsed and validated once per catalog and text
 (``common.document``); its operation planned once per text and name (``translate``); the
 variables bound; each root field run as one engine call (one statement for a read, relations,
-total and page included, one more for aggregates) and its records shaped into the selection.
+total and page included, one more for aggregates) and its records shaped into the selection — a
+root connection's edges rendered so by the database where it can (``translate.edge_layout``).
 Errors are GraphQL errors with HTTP 200 (``extensions.code`` of GRAPHQL.md §14, the REST code as
 ``subCode``); a root field that fails is ``null`` beside the others. Documents that select
 ``__schema`` / ``__type`` are executed by graphql-core, the records' root fields read from the

@@ -7,7 +7,9 @@ expanded, fields merged by response key, each field resolved against the catalog
 request then binds its variables: the arguments of each root field and nested connection become
 a ``Query`` (filter tree, order, page, selection), the engine runs it in one statement, and
 ``shape_*`` copy the rendered records into the selected keys (aliases, ``__typename``, edges,
-cursors, page info, totals, aggregates).
+cursors, page info, totals, aggregates). A root connection's edges are instead rendered in that
+shape by the database where it can (``edge_layout``: an output layout of the ``Query``), and
+``rendered_conn`` joins their texts.
 """
 
 from __future__ import annotations
