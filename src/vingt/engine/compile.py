@@ -395,7 +395,7 @@ def layout_json(
                     items.append((sub.key, dialect.json_value(t.c[col.name], col.storage)))
                 else:
                     items.append((sub.key, sa.null()))
-            pairs.append((e.key, dialect.json_build_all(items)))
+            pairs.append((e.key, dialect.json_build(items)))
         elif isinstance(e, Record):
             pairs.append((e.key, layout_json(catalog, dialect, aliases, t, sel, e.layout)))
         elif isinstance(e, ToOne):
@@ -408,7 +408,7 @@ def layout_json(
             pairs.append((e.key, _one_json(catalog, dialect, aliases, t, f, inner, render)))
         else:
             pairs.append((e.key, _many_layout(catalog, dialect, aliases, t, obj, embedded.get(e.relation), e)))
-    return dialect.json_build_all(pairs)
+    return dialect.json_build(pairs)
 
 
 def _many_layout(
@@ -427,7 +427,7 @@ def _many_layout(
             pairs.append((item.key, rows))
         else:
             pairs.append((item.key, _count_json(catalog, dialect, f"t{next(aliases.counter)}", t, f, sel)))
-    return dialect.json_build_all(pairs)
+    return dialect.json_build(pairs)
 
 
 def _empty_array(dialect: Dialect) -> ColumnElement[Any]:

@@ -82,10 +82,6 @@ class Dialect:
     def json_build(self, pairs: list[tuple[str, ColumnElement[Any]]]) -> ColumnElement[Any]:
         raise NotImplementedError
 
-    def json_build_all(self, pairs: list[tuple[str, ColumnElement[Any]]]) -> ColumnElement[Any]:
-        """``json_build`` keeping every key in order, null values included, however many."""
-        return self.json_build(pairs)
-
     def json_agg(self, expr: ColumnElement[Any]) -> ColumnElement[Any]:
         raise NotImplementedError
 
@@ -322,16 +318,8 @@ class SqliteDialect(Dialect):
         return col
 
     def json_build(self, pairs: list[tuple[str, ColumnElement[Any]]]) -> ColumnElement[Any]:
-        if len(pairs) <= self.max_pairs:
-            return sa.func.json_object(*_flatten(pairs))
-        chunks = [pairs[i : i + self.max_pairs] for i in range(0, len(pairs), self.max_pairs)]
-        merged: ColumnElement[Any] = sa.func.json_object(*_flatten(chunks[0]))
-        for chunk in chunks[1:]:
-            merged = sa.func.json_patch(merged, sa.func.json_object(*_flatten(chunk)))
-        return merged
-
-    def json_build_all(self, pairs: list[tuple[str, ColumnElement[Any]]]) -> ColumnElement[Any]:
-        # json_patch drops the keys of null values: splice the chunks' texts instead
+        # a function takes at most 127 arguments: build the object in chunks and splice their
+        # texts (json_patch would drop the keys of null values)
         # ('{"a":1}' + '{"b":null}' → '{"a":1,"b":null}')
         if len(pairs) <= self.max_pairs:
             return sa.func.json_object(*_flatten(pairs))
