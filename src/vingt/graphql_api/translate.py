@@ -39,6 +39,7 @@ from vingt.engine.ir import BoolOp, Condition, Filter, OrderItem, Related
 from vingt.engine.query import Page, Relation, Select
 from vingt.errors import ApiError
 from vingt.graphql_api import shaping
+from vingt.graphql_api.arguments import ArgumentCache
 from vingt.graphql_api.schema import CoreSchema
 from vingt.metadata.model import Catalog, ObjectMeta
 
@@ -59,6 +60,32 @@ class Obj:
     obj: ObjectMeta
     entries: list[tuple[str, str, Any]] = field(default_factory=list)
     shaper: shaping.Shaper | None = field(default=None, init=False, repr=False, compare=False)
+    # the record as the database renders it is this selection's answer (same keys, same order):
+    # None until a rendered record was compared
+    verbatim: bool | None = field(default=None, init=False, repr=False, compare=False)
+    _plain: bool | None = field(default=None, init=False, repr=False, compare=False)
+    _top: tuple[str, ...] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def plain(self) -> bool:
+        """Only the record's own fields, unaliased, composites whole: its rendered record may
+        be the answer as it is (``verbatim``)."""
+        if self._plain is None:
+            self._plain = self._only_fields()
+        return self._plain
+
+    def _only_fields(self) -> bool:
+        for key, kind, arg in self.entries:
+            if kind == "value":
+                if key != arg:
+                    return False
+            elif kind == "composite":
+                name, subs = arg
+                if key != name or tuple(sk for sk, _s, _t in subs) != _rendered(self.obj, name) \
+                        or any(sk != sub for sk, sub, _t in subs):
+                    return False
+            else:
+                return False
+        return True
 
 
 @dataclass
@@ -109,6 +136,8 @@ class Plan:
     mutation: bool
     introspection: bool
     roots: list[RootField]
+    # the fields' arguments coerced once, when the plan is kept for later requests
+    arguments: ArgumentCache | None = field(default=None, repr=False, compare=False)
 
 
 def _named(t: Any) -> Any:
@@ -286,7 +315,10 @@ def _conn(core: CoreSchema, c: _Collector, obj: ObjectMeta, gtype: GraphQLObject
 # ---- binding: arguments → the engine's values ------------------------------------------------
 
 
-def arguments(fdef: GraphQLField, node: FieldNode, variables: VariableValues | None) -> dict[str, Any]:
+def arguments(fdef: GraphQLField, node: FieldNode, variables: VariableValues | None,
+              cache: ArgumentCache | None = None) -> dict[str, Any]:
+    if cache is not None:
+        return cache.values(fdef, node, variables)
     return get_argument_values(fdef, node, variables)
 
 
@@ -411,9 +443,10 @@ class Binder:
     """Builds the engine's selection for a shape with this request's variables, and
     remembers each nested connection's page (``NestedPage``, by the ``Conn``'s id) for shaping."""
 
-    def __init__(self, catalog: Catalog, variables: VariableValues | None):
+    def __init__(self, catalog: Catalog, variables: VariableValues | None, cache: ArgumentCache | None = None):
         self.catalog = catalog
         self.variables = variables
+        self.cache = cache
         self.firsts: dict[int, NestedPage] = {}
 
     def select(self, shape: Obj, extra: tuple[Obj, ...] = ()) -> Select:
@@ -440,7 +473,7 @@ class Binder:
     def _relation(self, obj: ObjectMeta, name: str, conns: list[tuple[Conn, Any, list[FieldNode]]]) -> Relation:
         bound = None
         for _conn, fdef, nodes in conns:
-            args = arguments(fdef, nodes[0], self.variables)
+            args = arguments(fdef, nodes[0], self.variables, self.cache)
             if bound is not None and args != bound:
                 raise ApiError(
                     "QUERY_TOO_COMPLEX", f"'{name}' is selected twice with different arguments",
@@ -551,6 +584,8 @@ def depth_of(o: Obj) -> int:
 
 def top_fields(o: Obj) -> tuple[str, ...]:
     """The record fields a write's answer needs (REST's ``fields``)."""
-    names = {arg if kind == "value" else arg[0] for _key, kind, arg in o.entries if kind != "typename"}
-    return tuple(sorted(names | {"id"}))
+    if o._top is None:
+        names = {arg if kind == "value" else arg[0] for _key, kind, arg in o.entries if kind != "typename"}
+        o._top = tuple(sorted(names | {"id"}))
+    return o._top
 
