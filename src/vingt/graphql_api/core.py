@@ -13,6 +13,7 @@ engine's answers.
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -171,8 +172,12 @@ async def _body(request: Request) -> dict[str, Any] | Response:
 
 def _bounds(request: Request) -> Bounds:
     settings = request.app.state.settings
-    return Bounds(root_fields=20, selected_fields=settings.graphql_max_fields, depth=16,
-                  document_bytes=settings.graphql_max_document_bytes)
+    return _bounds_of(settings.graphql_max_fields, settings.graphql_max_document_bytes)
+
+
+@functools.lru_cache(maxsize=8)
+def _bounds_of(selected_fields: int, document_bytes: int) -> Bounds:
+    return Bounds(root_fields=20, selected_fields=selected_fields, depth=16, document_bytes=document_bytes)
 
 
 def _operation(doc: DocumentNode, name: Any) -> OperationDefinitionNode | GraphQLError:
