@@ -14,18 +14,18 @@ engine's answers.
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
 import orjson
 from graphql import (
     DocumentNode,
-    FragmentDefinitionNode,
     GraphQLError,
     OperationDefinitionNode,
     execute,
 )
-from graphql.execution.values import VariableValues, get_variable_values
+from graphql.execution.values import VariableValues
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -38,7 +38,9 @@ from vingt.engine.query import Page, Query
 from vingt.engine.records import Actor, Engine
 from vingt.errors import ApiError, safe_details
 from vingt.graphql_api import graphiql, search
-from vingt.graphql_api.common import Bounds, ParseFailed, document, read_request, root_field_count
+from vingt.graphql_api.arguments import ArgumentCache
+from vingt.graphql_api.common import Bounds, ParseFailed, document, read_request
+from vingt.graphql_api.prepared import Prepared, coerce_variables, prepare
 from vingt.graphql_api.schema import CoreSchema, core_schema
 from vingt.graphql_api.translate import (
     Binder,
@@ -177,8 +179,12 @@ async def _body(request: Request) -> dict[str, Any] | Response:
 
 def _bounds(request: Request) -> Bounds:
     settings = request.app.state.settings
-    return Bounds(root_fields=20, selected_fields=settings.graphql_max_fields, depth=16,
-                  document_bytes=settings.graphql_max_document_bytes)
+    return _bounds_of(settings.graphql_max_fields, settings.graphql_max_document_bytes)
+
+
+@functools.lru_cache(maxsize=8)
+def _bounds_of(selected_fields: int, document_bytes: int) -> Bounds:
+    return Bounds(root_fields=20, selected_fields=selected_fields, depth=16, document_bytes=document_bytes)
 
 
 def _operation(doc: DocumentNode, name: Any) -> OperationDefinitionNode | GraphQLError:
@@ -204,26 +210,30 @@ async def _once(request: Request, principal: Principal, body: dict[str, Any]) ->
             for e in doc
         ))
     op_name = body.get("operationName")
-    operation = _operation(doc, op_name)
-    if isinstance(operation, GraphQLError):
-        return _errors(request_error(operation, "BAD_USER_INPUT"))
-    mutation = operation.operation.value == "mutation"
+    key = (query, op_name)
+    prepared: Prepared | None = core.plans.get(key)
+    if prepared is None:
+        operation = _operation(doc, op_name)
+        if isinstance(operation, GraphQLError):
+            return _errors(request_error(operation, "BAD_USER_INPUT"))
+        prepared = core.plans.put(key, prepare(core.schema, query, doc, op_name, operation))
+        assert prepared is not None
+    mutation = prepared.mutation
     if request.method == "GET" and mutation:
         return _errors(request_error(GraphQLError("Mutations must be sent with POST"), "BAD_REQUEST"),
                        status=405, headers={"Allow": "POST"})
-    coerced = get_variable_values(core.schema, operation.variable_definitions or (), body.get("variables") or {})
+    coerced = coerce_variables(core.schema, prepared, body.get("variables") or {})
     if isinstance(coerced, list):
         return _errors(*(request_error(e, "BAD_USER_INPUT") for e in coerced))
     request.state.workspace_id = principal.workspace_id  # for the request log
     try:
-        await spend_rate(request, principal.workspace_id, root_field_count(doc, op_name))
+        await spend_rate(request, principal.workspace_id, prepared.root_fields)
     except ApiError as exc:
         return _errors(api_error(exc), headers=exc.headers)
-    fragments = {d.name.value: d for d in doc.definitions if isinstance(d, FragmentDefinitionNode)}
-    plan = _plan(core, query, op_name, operation, fragments, coerced)
+    plan = _plan(core, prepared, coerced)
     run = _Run(request, principal, core, coerced)
     if not mutation:
-        return _json(await run.payload(plan, doc))
+        return Response(await run.body(plan, doc), media_type="application/json")
     if not request.headers.getlist(idempotency.HEADER):
         payload = await run.payload(plan, doc)
         request.app.state.dispatcher.wake()
@@ -243,18 +253,15 @@ async def _once(request: Request, principal: Principal, body: dict[str, Any]) ->
     return response
 
 
-def _plan(core: CoreSchema, query: str, op_name: Any, operation: OperationDefinitionNode,
-          fragments: dict[str, FragmentDefinitionNode], variables: VariableValues) -> Plan:
-    """The operation's plan, cached by text and name unless directives (which read variables)
+def _plan(core: CoreSchema, prepared: Prepared, variables: VariableValues) -> Plan:
+    """The operation's plan, kept with ``prepared`` unless directives (which read variables)
     may change it."""
-    if "@" in query:
-        return plan_operation(core, operation, fragments, variables)
-    cache = core.plans
-    key = (query, op_name)
-    cached = cache.get(key)
-    if cached is None:
-        cached = cache.put(key, plan_operation(core, operation, fragments, variables))
-    return cached  # type: ignore[no-any-return]
+    if prepared.directives:
+        return plan_operation(core, prepared.operation, prepared.fragments, variables)
+    if prepared.plan is None:
+        prepared.plan = plan_operation(core, prepared.operation, prepared.fragments, variables)
+        prepared.plan.arguments = ArgumentCache()
+    return prepared.plan
 
 
 class _Run:
@@ -265,6 +272,7 @@ class _Run:
         self.settings = app.state.settings
         self.variables = variables
         self.core = core
+        self.cache: ArgumentCache | None = None  # the plan's
         self.catalog = principal.catalog
         self.engine = Engine(
             app.state.db, app.state.dialect, principal.catalog,
@@ -273,11 +281,25 @@ class _Run:
         )
         self.plain = False  # answers must be plain values (graphql-core executes the document)
 
-    async def payload(self, plan: Plan, doc: DocumentNode) -> dict[str, Any]:
+    async def body(self, plan: Plan, doc: DocumentNode) -> bytes:
+        """A query's answer as JSON: a lone record read as the database renders it, when that is
+        the answer (``Obj.verbatim``), is put in it as it is."""
+        out = await self.payload(plan, doc, keep=True)
+        data = out["data"]
+        if len(out) == 1 and len(data) == 1:
+            ((key, value),) = data.items()
+            if isinstance(value, _Verbatim):
+                return b'{"data":{' + orjson.dumps(key) + b":" + value.text.encode() + b"}}"
+        _settle(data)
+        return orjson.dumps(out)
+
+    async def payload(self, plan: Plan, doc: DocumentNode, keep: bool = False) -> dict[str, Any]:
+        """The answer; ``keep``: records read as rendered (``_Verbatim``) are left so."""
         data: dict[str, Any] = {}
         errors: list[dict[str, Any]] = []
         ran = False  # a root field has run: a mutation's may have written
         self.plain = plan.introspection
+        self.cache = plan.arguments
         for root in plan.roots:
             if root.kind == "typename":
                 data[root.key] = "Mutation" if plan.mutation else "Query"
@@ -310,6 +332,8 @@ class _Run:
                 log.exception("unhandled error in GraphQL root field %s", root.name)
                 data[root.key] = None
                 errors.append(api_error(ApiError("INTERNAL_ERROR", "Internal server error"), [root.key]))
+        if not keep or plan.introspection:
+            _settle(data)
         if plan.introspection:
             return self._introspect(plan, doc, data, errors)
         out: dict[str, Any] = {"data": data}
@@ -343,7 +367,7 @@ class _Run:
 
     def _args(self, root: RootField) -> dict[str, Any]:
         assert root.field_def is not None
-        return arguments(root.field_def, root.nodes[0], self.variables)
+        return arguments(root.field_def, root.nodes[0], self.variables, self.cache)
 
     async def root(self, root: RootField) -> Any:
         args = self._args(root)
@@ -357,7 +381,7 @@ class _Run:
         return await handler(root, obj, args)
 
     async def _read(self, obj: Any, shape: Obj, flt: Filter | None, page: Page) -> tuple[list[dict[str, Any]], Binder]:
-        binder = Binder(self.catalog, self.variables)
+        binder = Binder(self.catalog, self.variables, cache=self.cache)
         q = Query(obj.name_singular, flt, (), page, binder.select(shape))
         result = await self.engine.run(q)
         return _records(result.records), binder
@@ -366,7 +390,7 @@ class _Run:
         conn = root.shape
         assert isinstance(conn, Conn)
         layout = edge_layout(conn) if RENDER_IN_DATABASE and not self.plain else None
-        select, firsts = bound_select(conn, self.catalog, self.variables, layout is not None)
+        select, firsts = bound_select(conn, self.catalog, self.variables, layout is not None, self.cache)
         q = Query(
             obj.name_singular, to_filter(self.catalog, obj, args.get("filter")), to_order(args.get("orderBy")),
             to_page(args, DEFAULT_PAGE, self.settings.graphql_max_page_size), select,
@@ -382,6 +406,16 @@ class _Run:
     async def _findOne(self, root: RootField, obj: Any, args: dict[str, Any]) -> Any:  # noqa: N802
         shape = root.shape
         assert isinstance(shape, Obj)
+        record_id = _only_id(args.get("filter"))
+        if record_id is not None and shape.plain():
+            # one live record by its id, read as REST reads it
+            try:
+                tagged = await self.engine.find_one_tagged(obj, record_id, 0, top_fields(shape))
+            except ApiError as exc:
+                if exc.code != "RECORD_NOT_FOUND":
+                    raise
+                raise ApiError("RECORD_NOT_FOUND", "Record not found", {"object": obj.name_singular}) from None
+            return _verbatim(shape, tagged.record)
         flt = to_filter(self.catalog, obj, args.get("filter"))
         if flt is None:
             raise ApiError("MISSING_FILTER", "Missing filter argument", {"parameter": "filter"})
@@ -539,6 +573,44 @@ class _Run:
             out.append(shape_conn(conn, _records(g.records or []), {}, False, False, values.get("totalCount"),
                                   values, g.dimensions))
         return out
+
+
+class _Verbatim:
+    """A record as the database rendered it, which is its selection's answer as it is."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+def _verbatim(shape: Obj, text: str) -> Any:
+    """The answer to ``shape`` for a rendered record: the text itself once a first record showed
+    that it has the selection's keys in its order (``Obj.verbatim``), else the shaped record."""
+    if shape.verbatim:
+        return _Verbatim(text)
+    record = orjson.loads(text)
+    if shape.verbatim is None:
+        shape.verbatim = list(record) == [key for key, _kind, _arg in shape.entries]
+    return shape_obj(shape, record, {})
+
+
+def _settle(data: dict[str, Any]) -> None:
+    """``_Verbatim`` records in ``data`` parsed."""
+    for key, value in data.items():
+        if isinstance(value, _Verbatim):
+            data[key] = orjson.loads(value.text)
+
+
+def _only_id(value: Any) -> str | None:
+    """The id of a filter that is ``{id: {eq: <id>}}`` and nothing else."""
+    if isinstance(value, dict) and len(value) == 1:
+        cond = value.get("id")
+        if isinstance(cond, dict) and len(cond) == 1:
+            found = cond.get("eq")
+            if isinstance(found, str):
+                return found
+    return None
 
 
 def _no_nulls(value: Any) -> Any:

@@ -9,6 +9,7 @@ checked, so that a malformed literal is a validation error and a malformed varia
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from typing import Any
 
@@ -29,9 +30,14 @@ def _same(value: Any) -> Any:
     return value
 
 
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _uuid(value: Any) -> str:
     if not isinstance(value, str):
         raise TypeError(f"UUID cannot represent a non-string value: {value!r}")
+    if _CANONICAL_UUID.fullmatch(value):  # already as str(uuid.UUID(value)) writes it
+        return value
     try:
         return str(uuid.UUID(value))
     except ValueError:

@@ -59,6 +59,7 @@ from vingt.engine.query import (
 )
 from vingt.errors import ApiError
 from vingt.graphql_api import shaping
+from vingt.graphql_api.arguments import ArgumentCache
 from vingt.graphql_api.schema import CoreSchema
 from vingt.metadata.model import Catalog, ObjectMeta
 
@@ -79,6 +80,32 @@ class Obj:
     obj: ObjectMeta
     entries: list[tuple[str, str, Any]] = field(default_factory=list)
     shaper: shaping.Shaper | None = field(default=None, init=False, repr=False, compare=False)
+    # the record as the database renders it is this selection's answer (same keys, same order):
+    # None until a rendered record was compared
+    verbatim: bool | None = field(default=None, init=False, repr=False, compare=False)
+    _plain: bool | None = field(default=None, init=False, repr=False, compare=False)
+    _top: tuple[str, ...] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def plain(self) -> bool:
+        """Only the record's own fields, unaliased, composites whole: its rendered record may
+        be the answer as it is (``verbatim``)."""
+        if self._plain is None:
+            self._plain = self._only_fields()
+        return self._plain
+
+    def _only_fields(self) -> bool:
+        for key, kind, arg in self.entries:
+            if kind == "value":
+                if key != arg:
+                    return False
+            elif kind == "composite":
+                name, subs = arg
+                if key != name or tuple(sk for sk, _s, _t in subs) != _rendered(self.obj, name) \
+                        or any(sk != sub for sk, sub, _t in subs):
+                    return False
+            else:
+                return False
+        return True
 
 
 @dataclass
@@ -135,6 +162,8 @@ class Plan:
     mutation: bool
     introspection: bool
     roots: list[RootField]
+    # the fields' arguments coerced once, when the plan is kept for later requests
+    arguments: ArgumentCache | None = field(default=None, repr=False, compare=False)
 
 
 def _named(t: Any) -> Any:
@@ -312,7 +341,10 @@ def _conn(core: CoreSchema, c: _Collector, obj: ObjectMeta, gtype: GraphQLObject
 # ---- binding: arguments → the engine's values ------------------------------------------------
 
 
-def arguments(fdef: GraphQLField, node: FieldNode, variables: VariableValues | None) -> dict[str, Any]:
+def arguments(fdef: GraphQLField, node: FieldNode, variables: VariableValues | None,
+              cache: ArgumentCache | None = None) -> dict[str, Any]:
+    if cache is not None:
+        return cache.values(fdef, node, variables)
     return get_argument_values(fdef, node, variables)
 
 
@@ -437,9 +469,11 @@ class Binder:
     """Builds the engine's selection for a shape with this request's variables, and
     remembers each nested connection's page (``NestedPage``, by the ``Conn``'s id) for shaping."""
 
-    def __init__(self, catalog: Catalog, variables: VariableValues | None, rendered: bool = False):
+    def __init__(self, catalog: Catalog, variables: VariableValues | None, rendered: bool = False,
+                 cache: ArgumentCache | None = None):
         self.catalog = catalog
         self.variables = variables
+        self.cache = cache
         self.firsts: dict[int, NestedPage] = {}
         # the database lays the records out (``edge_layout``): a nested connection reads its
         # page only (no page info is asked for), not the one record more that tells whether
@@ -470,7 +504,7 @@ class Binder:
     def _relation(self, obj: ObjectMeta, name: str, conns: list[tuple[Conn, Any, list[FieldNode]]]) -> Relation:
         bound = None
         for _conn, fdef, nodes in conns:
-            args = arguments(fdef, nodes[0], self.variables)
+            args = arguments(fdef, nodes[0], self.variables, self.cache)
             if bound is not None and args != bound:
                 raise ApiError(
                     "QUERY_TOO_COMPLEX", f"'{name}' is selected twice with different arguments",
@@ -499,14 +533,14 @@ class Binder:
 
 
 def bound_select(
-    c: Conn, catalog: Catalog, variables: VariableValues | None, rendered: bool
+    c: Conn, catalog: Catalog, variables: VariableValues | None, rendered: bool, cache: ArgumentCache | None = None
 ) -> tuple[Select, dict[int, NestedPage]]:
     """The engine's selection of ``c``'s nodes and its nested connections' pages (``Binder``);
     kept with ``c`` (a cached plan's) when no argument of a nested connection reads a variable."""
     found = c.bound.get(rendered)
     if found is not None:
         return found
-    binder = Binder(catalog, variables, rendered)
+    binder = Binder(catalog, variables, rendered, cache)
     nodes = c.nodes()
     found = (binder.select(nodes[0], tuple(nodes[1:])) if nodes else Select(()), binder.firsts)
     if not any(_reads_variables(n) for n in nodes):
@@ -716,6 +750,8 @@ def depth_of(o: Obj) -> int:
 
 def top_fields(o: Obj) -> tuple[str, ...]:
     """The record fields a write's answer needs (REST's ``fields``)."""
-    names = {arg if kind == "value" else arg[0] for _key, kind, arg in o.entries if kind != "typename"}
-    return tuple(sorted(names | {"id"}))
+    if o._top is None:
+        names = {arg if kind == "value" else arg[0] for _key, kind, arg in o.entries if kind != "typename"}
+        o._top = tuple(sorted(names | {"id"}))
+    return o._top
 
