@@ -21,6 +21,7 @@ as a few statements in one transaction (``engine.writes``), which costs no round
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,9 +29,19 @@ import sqlalchemy as sa
 from vingt.db import system
 from vingt.db.system_queries import EVENT_COLUMNS
 from vingt.engine import timeline
-from vingt.engine.compile import Aliases, Compiled, _next_stamp, _slot, cached, compile_insert, record_json
+from vingt.engine.compile import (
+    Aliases,
+    Compiled,
+    _limit,
+    _next_stamp,
+    _slot,
+    cached,
+    compile_insert,
+    live_rows,
+    record_json,
+)
 from vingt.engine.events import SKIPPED
-from vingt.engine.plans import Selection
+from vingt.engine.plans import Selection, Where
 from vingt.metadata.model import Catalog
 from vingt.metadata.types import Storage
 from vingt.sql.dialect import Dialect
@@ -71,10 +82,14 @@ def timeline_slots(catalog: Catalog, dialect: Dialect, object_name: str) -> tupl
 
 
 def _with_event(
-    catalog: Catalog, dialect: Dialect, object_name: str, write: Any, first: int, changed: bool
+    catalog: Catalog, dialect: Dialect, object_name: str, write: Any, first: int, changed: bool,
+    *, many: bool = False, entries: bool = True, final: Callable[[Any], Any] | None = None,
 ) -> Any:
     """``write`` (returning ``id``, ``a``, ``b``, ``stamp``) as a CTE, its event appended (and
-    its timeline entry, when the object has a timeline)."""
+    its timeline entry, when the object has a timeline and ``entries``). ``many``: the write
+    returns any number of records, each event and entry takes its own new id, in record id
+    order. ``final``: the statement's result from the write's CTE (default: its id, record
+    and stamp)."""
     w = write.cte("w")
     source: Any = w
     if changed:
@@ -86,6 +101,8 @@ def _with_event(
             c.c.id, c.c.a, c.c.b, sa.literal_column(_CHANGED).label("changed"), sa.literal_column(_DIFF).label("diff"),
         ).select_from(c).cte("d").prefix_with("MATERIALIZED")
     slot = {name: _slot(first + i) for i, name in enumerate(EVENT_SLOTS)}
+    if many:
+        slot["id"] = sa.cast(sa.func.gen_random_uuid(), sa.Text)
     values = {
         **slot,
         "recordId": source.c.id,
@@ -98,21 +115,28 @@ def _with_event(
     if changed:
         # an update that changed nothing but updatedAt is no event
         rows = rows.where(source.c.changed != sa.literal_column("'[]'"))
+    if many:
+        rows = rows.order_by(source.c.id)
     append = sa.insert(event).from_select(list(EVENT_COLUMNS), rows).cte("e")
-    out = sa.select(w.c.id, w.c.a, w.c.stamp).add_cte(append)
-    slots = timeline_slots(catalog, dialect, object_name)
+    out: Any = sa.select(w.c.id, w.c.a, w.c.stamp) if final is None else final(w)
+    out = out.add_cte(append)
+    slots = timeline_slots(catalog, dialect, object_name) if entries else ()
     if slots:
         table = tables(catalog, dialect)[timeline.TIMELINE]
         column = timeline.target_column(catalog, object_name)
         _compiled, names = compile_insert(catalog, dialect, timeline.TIMELINE)
         start = first + len(EVENT_SLOTS)
         entry: dict[str, Any] = {n: sa.cast(_slot(start + i), table.c[n].type) for i, n in enumerate(slots)}
+        if many:
+            entry["id"] = sa.cast(sa.func.gen_random_uuid(), table.c.id.type)
         entry[str(column)] = source.c.id
         entry["properties"] = source.c.diff if changed else sa.literal_column("'{}'::jsonb")
-        entries = sa.select(*[entry[n] for n in names]).select_from(source)
+        made = sa.select(*[entry[n] for n in names]).select_from(source)
         if changed:
-            entries = entries.where(source.c.changed != sa.literal_column("'[]'"))
-        out = out.add_cte(sa.insert(table).from_select(list(names), entries).cte("t"))
+            made = made.where(source.c.changed != sa.literal_column("'[]'"))
+        if many:
+            made = made.order_by(source.c.id)
+        out = out.add_cte(sa.insert(table).from_select(list(names), made).cte("t"))
     return out
 
 
@@ -180,3 +204,81 @@ def compile_update_evented(
         return _with_event(catalog, dialect, object_name, write, n + 2, changed=True)
 
     return cached(catalog, dialect, ("update evented", object_name, columns, whole), build)
+
+
+# the writes by filter of ``compile_write_many_evented``: the action of their events
+MANY_ACTIONS = {"update": "updated", "delete": "deleted", "restore": "restored", "destroy": "destroyed"}
+
+
+def compile_write_many_evented(
+    catalog: Catalog, dialect: Dialect, object_name: str, kind: str, where: Where | None, columns: tuple[str, ...],
+    *, include_deleted: bool, only_deleted: bool, whole: Selection, first: int, limit: int,
+) -> Compiled:
+    """A write by filter (``kind``: update, soft delete, restore, destroy of the records the
+    filter ``where`` selects) with its events and timeline entries, in one statement
+    (PostgreSQL)::
+
+        WITH p AS MATERIALIZED (SELECT id, <json before> FROM t WHERE <filter> ORDER BY id
+                                LIMIT <limit> FOR UPDATE),
+             n AS (SELECT count(*) FROM p),
+             w AS (UPDATE t SET … FROM p WHERE t.id = p.id AND (SELECT n FROM n) < <limit>
+                   RETURNING id, <json after>, <json before>, <stamp>),
+             <the events and timeline entries of w, as compile_update_evented>
+        SELECT n, w.id, w.a FROM n LEFT JOIN w ON true ORDER BY w.id
+
+    ``limit``: one more than the most records one write may touch; as many write nothing, the
+    one row returned gives their number. The records are locked in id order, and rendered
+    before the write as the lock found them. Slots: the filter's, then from ``first``: the
+    ``columns``' values, now, then ``EVENT_SLOTS``, then ``timeline_slots`` (a destroy has no
+    timeline entry)."""
+    n = len(columns)
+
+    def build() -> Any:
+        table = tables(catalog, dialect)[object_name]
+        old = table.alias("old")
+        conds = live_rows(catalog, old, where, include_deleted or only_deleted, dialect)
+        if only_deleted:
+            conds.append(old.c.deletedAt.is_not(None))
+        picked = sa.select(
+            old.c.id.label("bid"), dialect.as_text(record_json(catalog, dialect, Aliases(), old, whole)).label("j"),
+        ).where(*conds).order_by(old.c.id)
+        # the bound is written in the statement: a LIMIT bound as a parameter is, in the
+        # generic plan, a small share of the rows, for which PostgreSQL walks the whole primary
+        # key in id order rather than sorting the few rows the filter keeps
+        bound = _limit(picked, sa.literal_column(str(int(limit))), dialect)
+        p = bound.with_for_update(of=old).cte("p").prefix_with("MATERIALIZED")
+        count = sa.select(sa.func.count().label("n")).select_from(p).cte("n")
+        allowed = sa.select(count.c.n).scalar_subquery() < sa.literal_column(str(int(limit)))
+        write: Any
+        if kind == "destroy":
+            write = sa.delete(table).where(table.c.id == p.c.bid, allowed).returning(
+                table.c.id.label("id"), sa.cast(sa.null(), sa.Text).label("a"), p.c.j.label("b"),
+                sa.cast(sa.null(), sa.Text).label("stamp"),
+            )
+        else:
+            stamp = _next_stamp(dialect, table, _slot(first + n))
+            values: dict[str, Any] = {c: _slot(first + i) for i, c in enumerate(columns)}
+            values["updatedAt"] = stamp
+            conds = [table.c.id == p.c.bid, allowed]
+            if kind == "delete":
+                values["deletedAt"] = stamp
+                conds.append(table.c.deletedAt.is_(None))
+            elif kind == "restore":
+                conds.append(table.c.deletedAt.is_not(None))
+            write = sa.update(table).where(*conds).values(values).returning(
+                table.c.id.label("id"),
+                dialect.as_text(record_json(catalog, dialect, Aliases(), table, whole)).label("a"),
+                p.c.j.label("b"),
+                dialect.as_text(dialect.json_value(table.c.updatedAt, Storage.TIMESTAMP)).label("stamp"),
+            )
+
+        def final(w: Any) -> Any:
+            return sa.select(count.c.n, w.c.id, w.c.a).select_from(count.outerjoin(w, sa.true())).order_by(w.c.id)
+
+        return _with_event(
+            catalog, dialect, object_name, write, first + n + 1, changed=kind != "destroy", many=True,
+            entries=kind != "destroy", final=final,
+        )
+
+    key = ("write many evented", object_name, kind, where, columns, include_deleted, only_deleted, whole, first, limit)
+    return cached(catalog, dialect, key, build)
