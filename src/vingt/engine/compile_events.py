@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from vingt.db import system
 from vingt.db.system_queries import EVENT_COLUMNS
 from vingt.engine import timeline
+from vingt.engine.changes import Action
 from vingt.engine.compile import (
     Aliases,
     Compiled,
@@ -206,8 +207,67 @@ def compile_update_evented(
     return cached(catalog, dialect, ("update evented", object_name, columns, whole), build)
 
 
+def _picked(
+    catalog: Catalog, dialect: Dialect, object_name: str, where: Where | None, include_deleted: bool,
+    only_deleted: bool, whole: Selection, limit: int,
+) -> Any:
+    """``SELECT id bid, <json> j FROM t WHERE <filter> ORDER BY id LIMIT <limit> FOR UPDATE``:
+    the records a write by filter touches, locked in id order, rendered as the lock found them
+    (at most ``limit``, written in the statement: a LIMIT bound as a parameter is, in
+    PostgreSQL's generic plan, a small share of the rows, for which it walks the whole primary
+    key in id order rather than sorting the few rows the filter keeps)."""
+    old = tables(catalog, dialect)[object_name].alias("old")
+    conds = live_rows(catalog, old, where, include_deleted or only_deleted, dialect)
+    if only_deleted:
+        conds.append(old.c.deletedAt.is_not(None))
+    picked = sa.select(
+        old.c.id.label("bid"), dialect.as_text(record_json(catalog, dialect, Aliases(), old, whole)).label("j"),
+    ).where(*conds).order_by(old.c.id)
+    return _limit(picked, sa.literal_column(str(int(limit))), dialect).with_for_update(of=old)
+
+
+def compile_pick(
+    catalog: Catalog, dialect: Dialect, object_name: str, where: Where | None, *, include_deleted: bool,
+    only_deleted: bool, whole: Selection, limit: int,
+) -> Compiled:
+    """The ``(id, JSON)`` of the records a write by filter touches (``_picked``), where the
+    write, its events and timeline entries are not one statement (SQLite; notes and tasks)."""
+    key = ("pick", object_name, where, include_deleted, only_deleted, whole, limit)
+    return cached(
+        catalog, dialect, key,
+        lambda: _picked(catalog, dialect, object_name, where, include_deleted, only_deleted, whole, limit),
+    )
+
+
+def compile_touch_rendered(
+    catalog: Catalog, dialect: Dialect, object_name: str, kind: str, columns: tuple[str, ...], whole: Selection
+) -> Compiled:
+    """``UPDATE t SET c_i = s_i, "updatedAt" = <next stamp>[, "deletedAt" = <next stamp>] WHERE
+    id IN (s_n+1) [AND "deletedAt" IS [NOT] NULL] RETURNING id, <json>`` (slot n: now), for an
+    update, soft delete (``kind`` delete) or restore of the records picked by
+    ``compile_pick``."""
+    n = len(columns)
+
+    def build() -> Any:
+        t = tables(catalog, dialect)[object_name]
+        conds = [dialect.in_list(t.c.id, _slot(n + 1))]
+        stamp = _next_stamp(dialect, t, _slot(n))
+        values: dict[str, Any] = {c: _slot(i) for i, c in enumerate(columns)}
+        values["updatedAt"] = stamp
+        if kind == "delete":
+            values["deletedAt"] = stamp
+            conds.append(t.c.deletedAt.is_(None))
+        elif kind == "restore":
+            conds.append(t.c.deletedAt.is_not(None))
+        return sa.update(t).where(*conds).values(values).returning(
+            t.c.id, dialect.as_text(record_json(catalog, dialect, Aliases(), t, whole)).label("j"),
+        )
+
+    return cached(catalog, dialect, ("touch rendered", object_name, kind, columns, whole), build)
+
+
 # the writes by filter of ``compile_write_many_evented``: the action of their events
-MANY_ACTIONS = {"update": "updated", "delete": "deleted", "restore": "restored", "destroy": "destroyed"}
+MANY_ACTIONS: dict[str, Action] = {"update": "updated", "delete": "deleted", "restore": "restored", "destroy": "destroyed"}
 
 
 def compile_write_many_evented(
@@ -235,18 +295,8 @@ def compile_write_many_evented(
 
     def build() -> Any:
         table = tables(catalog, dialect)[object_name]
-        old = table.alias("old")
-        conds = live_rows(catalog, old, where, include_deleted or only_deleted, dialect)
-        if only_deleted:
-            conds.append(old.c.deletedAt.is_not(None))
-        picked = sa.select(
-            old.c.id.label("bid"), dialect.as_text(record_json(catalog, dialect, Aliases(), old, whole)).label("j"),
-        ).where(*conds).order_by(old.c.id)
-        # the bound is written in the statement: a LIMIT bound as a parameter is, in the
-        # generic plan, a small share of the rows, for which PostgreSQL walks the whole primary
-        # key in id order rather than sorting the few rows the filter keeps
-        bound = _limit(picked, sa.literal_column(str(int(limit))), dialect)
-        p = bound.with_for_update(of=old).cte("p").prefix_with("MATERIALIZED")
+        p = _picked(catalog, dialect, object_name, where, include_deleted, only_deleted, whole, limit)
+        p = p.cte("p").prefix_with("MATERIALIZED")
         count = sa.select(sa.func.count().label("n")).select_from(p).cte("n")
         allowed = sa.select(count.c.n).scalar_subquery() < sa.literal_column(str(int(limit)))
         write: Any
