@@ -16,7 +16,15 @@ from vingt.db.database import Connection, DataError, IntegrityViolation
 from vingt.engine import compile as sqlc
 from vingt.engine import events, timeline
 from vingt.engine.changes import Change, changes
-from vingt.engine.compile_events import compile_insert_evented, compile_update_evented, timeline_slots
+from vingt.engine.compile_events import (
+    MANY_ACTIONS,
+    compile_insert_evented,
+    compile_pick,
+    compile_touch_rendered,
+    compile_update_evented,
+    compile_write_many_evented,
+    timeline_slots,
+)
 from vingt.engine.ir import Filter
 from vingt.engine.planner import include_deleted, parse_date, parse_timestamp, plan_filter, plan_selection
 from vingt.engine.plans import Bindings, BoolPred, Pred, Selection
@@ -606,18 +614,19 @@ class Writes(Reads, Preconditions):
         inp = coerce_record(obj, payload, creating=False)
         await self._connect([inp])
         selection = self.selection(obj, depth, fields)
+        if selection.whole and inp.position_hint is None:
+            cols = self._update_values(obj, inp, False)
+            rows = await self._write_many(obj, "update", filter_, cols, selection)
+            return [record for _id, record in rows]
         now = _now()
         async with self.db.unit() as conn:
+            # a projection, relations or position hints: the records are read back apart
             ids = await self._ids(conn, obj, filter_)
-            # a response of whole records is also each event's ``after``: read once
-            whole = selection.whole and inp.position_hint is None
             try:
-                done = await self._update_ids(conn, obj, ids, inp, now, read_after=not whole)
+                done = await self._update_ids(conn, obj, ids, inp, now)
             except IntegrityViolation as exc:
                 raise self._integrity_error(obj, exc) from exc
             by_id = await self._records_by_id(conn, obj, ids, selection, include_deleted(filter_))
-            if whole:
-                done = [Change(c.action, c.record_id, c.before, by_id.get(c.record_id)) for c in done]
             await self._record(conn, obj, done)
             return [by_id[i] for i in ids if i in by_id]
 
@@ -634,13 +643,98 @@ class Writes(Reads, Preconditions):
         )
         ids = [str(r[0]) for r in await conn.fetch(compiled.sql, self._params(compiled, b))]
         if len(ids) > self.max_affected:
-            raise ApiError(
-                "TOO_MANY_RECORDS_AFFECTED",
-                f"The filter matches more than {self.max_affected} records; at most {self.max_affected} records "
-                "can be affected by one mutation. Narrow the filter or split the operation.",
-                {"limit": self.max_affected},
-            )
+            raise self._too_many()
         return ids
+
+    def _too_many(self) -> ApiError:
+        return ApiError(
+            "TOO_MANY_RECORDS_AFFECTED",
+            f"The filter matches more than {self.max_affected} records; at most {self.max_affected} records "
+            "can be affected by one mutation. Narrow the filter or split the operation.",
+            {"limit": self.max_affected},
+        )
+
+    def _writes_many_at_once(self, obj: ObjectMeta) -> bool:
+        """Whether ``obj``'s writes by filter are one statement, events and timeline entries
+        included (``compile_write_many_evented``): on PostgreSQL, but for the objects whose
+        entries need other records."""
+        return self.dialect.name == "postgresql" and not timeline.writes_apart(obj)
+
+    async def _write_many(
+        self, obj: ObjectMeta, kind: str, filter_: Filter | None, cols: dict[str, Any], whole: Selection,
+    ) -> list[Any]:
+        """Write (``kind``: update, delete, restore, destroy) the records ``filter_`` selects,
+        with their events and timeline entries: the ``(id, record)`` of each record written
+        (``record`` rendered by ``whole``; ``None`` once destroyed), in id order. More than
+        ``max_affected`` is 400 and nothing is written."""
+        if self._writes_many_at_once(obj):
+            return await self._write_many_evented(obj, kind, filter_, cols, whole)
+        self.authorize_filter(obj, filter_)
+        b = Bindings()
+        where = plan_filter(self.catalog, obj, filter_, b) if filter_ is not None else None
+        pick = compile_pick(
+            self.catalog, self.dialect, obj.name_singular, where, include_deleted=include_deleted(filter_),
+            only_deleted=kind == "restore", whole=whole, limit=self.max_affected + 1,
+        )
+        async with self.db.unit() as conn:
+            picked = [(str(r[0]), r[1]) for r in await conn.fetch(pick.sql, self._params(pick, b))]
+            if len(picked) > self.max_affected:
+                raise self._too_many()
+            if not picked:
+                return []
+            id_list = self.dialect.adapt_list(Storage.UUID, [rid for rid, _before in picked])
+            try:
+                if kind == "destroy":
+                    compiled = sqlc.compile_destroy(self.catalog, self.dialect, obj.name_singular, False, many=True)
+                    rows = await conn.fetch(compiled.sql, compiled.params([id_list, None]))
+                    after: dict[str, str | None] = {str(r[0]): None for r in rows}
+                else:
+                    names = tuple(sorted(cols))
+                    storages = self._storages(obj)
+                    values = [self.dialect.adapt(storages[n], cols[n]) for n in names]
+                    values += [self.dialect.adapt(Storage.TIMESTAMP, _now()), id_list]
+                    compiled = compile_touch_rendered(self.catalog, self.dialect, obj.name_singular, kind, names, whole)
+                    rows = await conn.fetch(compiled.sql, compiled.params(values))
+                    after = {str(r[0]): r[1] for r in rows}
+            except IntegrityViolation as exc:
+                raise self._integrity_error(obj, exc, destroying=kind == "destroy") from exc
+            done = [Change(MANY_ACTIONS[kind], rid, before, after[rid]) for rid, before in picked if rid in after]
+            await self._record(conn, obj, done)
+        return [(c.record_id, c.after) for c in done]
+
+    async def _write_many_evented(
+        self, obj: ObjectMeta, kind: str, filter_: Filter | None, cols: dict[str, Any], whole: Selection,
+    ) -> list[Any]:
+        """Write (``kind``: update, delete, restore, destroy) the records ``filter_`` selects,
+        their events and timeline entries, in one statement: the ``(id, record)`` of each
+        record written, in id order; more than ``max_affected`` is 400 and nothing is written."""
+        self.authorize_filter(obj, filter_)
+        b = Bindings()
+        where = plan_filter(self.catalog, obj, filter_, b) if filter_ is not None else None
+        first = len(b.values)
+        storages = self._storages(obj)
+        names = tuple(sorted(cols))
+        for name in names:
+            b.add(cols[name], storages[name])
+        now = _now()
+        b.add(now, Storage.TIMESTAMP)
+        action = MANY_ACTIONS[kind]
+        for value in events.event_constants(self.catalog, obj, action, self.actor, now):
+            b.add(value)
+        for value in self._timeline_constants(obj, action, now) if kind != "destroy" else []:
+            b.add(value)
+        compiled = compile_write_many_evented(
+            self.catalog, self.dialect, obj.name_singular, kind, where, names,
+            include_deleted=include_deleted(filter_), only_deleted=kind == "restore", whole=whole, first=first,
+            limit=self.max_affected + 1,
+        )
+        try:
+            rows = await self.db.write(compiled.sql, self._params(compiled, b))
+        except IntegrityViolation as exc:
+            raise self._integrity_error(obj, exc, destroying=kind == "destroy") from exc
+        if rows[0][0] > self.max_affected:
+            raise self._too_many()
+        return [(str(r[1]), r[2]) for r in rows if r[1] is not None]
 
     async def delete_one_tagged(
         self, obj: ObjectMeta, record_id: str, soft: bool, *, if_match: tuple[str, ...] | None = None
@@ -674,11 +768,9 @@ class Writes(Reads, Preconditions):
                 "accidental deletion of all records.",
                 {"parameter": "filter"},
             )
-        async with self.db.unit() as conn:
-            ids = await self._ids(conn, obj, filter_)
-            done = await (self._soft_delete(conn, obj, ids) if soft else self._destroy(conn, obj, ids))
-            await self._record(conn, obj, done)
-            return [c.record_id for c in done]
+        whole = plan_selection(self.catalog, obj, 0, None)
+        rows = await self._write_many(obj, "delete" if soft else "destroy", filter_, {}, whole)
+        return [rid for rid, _record in rows]
 
     async def _soft_delete(
         self, conn: Connection, obj: ObjectMeta, ids: list[str], expected: Any = None
@@ -761,6 +853,9 @@ class Writes(Reads, Preconditions):
     ) -> list[str]:
         self.authorize(obj, write=True)
         selection = self.selection(obj, depth, fields)
+        if selection.whole:
+            rows = await self._write_many(obj, "restore", filter_, {"deletedAt": None}, selection)
+            return [record for _id, record in rows]
         async with self.db.unit() as conn:
             ids = await self._ids(conn, obj, filter_, only_deleted=True)
             await self._record(conn, obj, await self._restore(conn, obj, ids))
