@@ -176,12 +176,12 @@ async def metrics_endpoint(request: Request) -> Response:
 class App(Starlette):
     """Starlette, whose REST catch-all (``/rest/{path}``, the records' routes) is reached without
     its routing: a request the catch-all serves (every method it takes, under ``/rest/`` and on
-    no path another route serves) goes through the same request log and bounds as the others,
-    then to ``rest_endpoint``, without Starlette's exception middleware (nothing leaves
-    ``rest_endpoint`` as an exception it would handle), its router's walk of every route, or
-    ``request_response``'s wrappers. The server error middleware stays outermost, as for the
-    others. Any other request (other paths and methods, a ``root_path``) takes the middleware
-    stack."""
+    no path another route serves) goes through the same request log and URL bounds as the
+    others (``RequestBounds.refusal``, before the route is known), then to ``rest_endpoint``:
+    without Starlette's exception middleware (nothing leaves ``rest_endpoint`` as an exception
+    it would handle), its router's walk of every route, or ``request_response``'s wrappers. The
+    server error middleware stays outermost, as for the others. Any other request (other paths
+    and methods, a ``root_path``) takes the middleware stack."""
 
     def __init__(self, *, bounds: tuple[int, int], **kwargs: Any):
         super().__init__(**kwargs)
@@ -202,9 +202,8 @@ class App(Starlette):
         self.claimed = frozenset(claimed)
         self.mounted = tuple(mounted)
         self.rest_methods = frozenset(self.rest_route.methods or ()) if self.rest_route else frozenset()
-        self.rest_stack = ServerErrorMiddleware(
-            requestlog.RequestLog(RequestBounds(self._rest, *bounds)), debug=self.debug
-        )
+        self.bounds = RequestBounds(self._rest, *bounds)
+        self.rest_stack = ServerErrorMiddleware(requestlog.RequestLog(self._rest), debug=self.debug)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -225,7 +224,12 @@ class App(Starlette):
         await super().__call__(scope, receive, send)
 
     async def _rest(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """What the router, the route and ``request_response`` did for ``rest_endpoint``."""
+        """What ``RequestBounds``, the router, the route and ``request_response`` did for
+        ``rest_endpoint``."""
+        refusal = self.bounds.refusal(scope)
+        if refusal is not None:
+            await error_response(refusal)(scope, receive, send)
+            return
         scope.setdefault("router", self.router)
         scope["route"] = self.rest_route
         scope["endpoint"] = rest_endpoint
