@@ -6,12 +6,15 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
+from starlette._utils import get_route_path
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vingt import metrics, requestlog
@@ -170,6 +173,71 @@ async def metrics_endpoint(request: Request) -> Response:
     return Response(body, media_type=metrics.CONTENT_TYPE)
 
 
+class App(Starlette):
+    """Starlette, whose REST catch-all (``/rest/{path}``, the records' routes) is reached without
+    its routing: a request the catch-all serves (every method it takes, under ``/rest/`` and on
+    no path another route serves) goes through the same request log and URL bounds as the
+    others (``RequestBounds.refusal``, before the route is known), then to ``rest_endpoint``:
+    without Starlette's exception middleware (nothing leaves ``rest_endpoint`` as an exception
+    it would handle), its router's walk of every route, or ``request_response``'s wrappers. The
+    server error middleware stays outermost, as for the others. Any other request (other paths
+    and methods, a ``root_path``) takes the middleware stack."""
+
+    def __init__(self, *, bounds: tuple[int, int], **kwargs: Any):
+        super().__init__(**kwargs)
+        self.rest_route: Route | None = None
+        # the exact paths, and the prefixes of the mounts, of the routes before the catch-all
+        claimed: set[str] = set()
+        mounted: list[str] = []
+        for route in self.router.routes:
+            if isinstance(route, Route) and route.endpoint is rest_endpoint:
+                self.rest_route = route
+                break
+            if isinstance(route, Route) and not route.param_convertors:
+                claimed.add(route.path)
+            elif isinstance(route, Mount):
+                mounted.append(route.path)
+            else:
+                break  # a route of another shape before it: every request takes the stack
+        self.claimed = frozenset(claimed)
+        self.mounted = tuple(mounted)
+        self.rest_methods = frozenset(self.rest_route.methods or ()) if self.rest_route else frozenset()
+        self.bounds = RequestBounds(self._rest, *bounds)
+        self.rest_stack = ServerErrorMiddleware(requestlog.RequestLog(self._rest), debug=self.debug)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and self.rest_route is not None
+            and scope["method"] in self.rest_methods
+            and not scope.get("root_path")
+            and scope["path"].startswith("/rest/")
+            and scope["path"] not in self.claimed
+            and not scope["path"].startswith(self.mounted)
+        ):
+            match = self.rest_route.path_regex.match(get_route_path(scope))
+            if match is not None:
+                scope["app"] = self
+                scope["rest_path"] = match.group("path")
+                await self.rest_stack(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
+
+    async def _rest(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """What ``RequestBounds``, the router, the route and ``request_response`` did for
+        ``rest_endpoint``."""
+        refusal = self.bounds.refusal(scope)
+        if refusal is not None:
+            await error_response(refusal)(scope, receive, send)
+            return
+        scope.setdefault("router", self.router)
+        scope["route"] = self.rest_route
+        scope["endpoint"] = rest_endpoint
+        scope["path_params"] = {"path": scope.pop("rest_path")}
+        response = await rest_endpoint(Request(scope, receive, send))
+        await response(scope, receive, send)
+
+
 def serve_app() -> Starlette:
     """The application of a ``vingt serve`` process (uvicorn's factory): ``create_app`` whose
     start freezes what start-up made out of the garbage collector's reach (see ``quiet_gc``)."""
@@ -232,7 +300,8 @@ def create_app(settings: Settings | None = None, *, freeze_gc: bool = False) -> 
 
     if settings.log_requests:
         requestlog.configure(settings.log_format)
-    return Starlette(
+    return App(
+        bounds=(settings.max_url_bytes, settings.max_query_parameters),
         middleware=[
             Middleware(requestlog.RequestLog),
             Middleware(RequestBounds, settings.max_url_bytes, settings.max_query_parameters),

@@ -53,6 +53,11 @@ class Decision:
         return {"X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": str(self.remaining),
                 "X-RateLimit-Reset": str(self.reset)}
 
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        """``headers()`` as a response's raw headers (lower-case names)."""
+        return [(b"x-ratelimit-limit", b"%d" % self.limit), (b"x-ratelimit-remaining", b"%d" % self.remaining),
+                (b"x-ratelimit-reset", b"%d" % self.reset)]
+
     def refusal(self) -> ApiError:
         retry = max(1, math.ceil(self.reset - time.time()))
         return ApiError(
@@ -93,21 +98,24 @@ class RateLimiter:
         if not self.items:
             return None
         now = time.time()
+        items = self.items
         try:
-            if self.shared and len(self.items) > 1:  # the round trips together
-                counts = await asyncio.gather(*(self._spend(item, workspace_id, cost, now) for item, _ in self.items))
+            if len(items) == 1:
+                counts = [await self._spend(items[0][0], workspace_id, cost, now)]
+            elif self.shared:  # the round trips together
+                counts = await asyncio.gather(*(self._spend(item, workspace_id, cost, now) for item, _ in items))
             else:
-                counts = [await self._spend(item, workspace_id, cost, now) for item, _ in self.items]
+                counts = [await self._spend(item, workspace_id, cost, now) for item, _ in items]
         except StorageError as exc:
             self._unreachable(exc)
             return None
         self.unavailable = None
-        allowed = all(count <= item.amount for (item, _), (count, _) in zip(self.items, counts, strict=True))
+        allowed = all(count <= item.amount for (item, _), (count, _) in zip(items, counts, strict=True))
         tightest: Decision | None = None
-        for (item, name), (count, reset) in zip(self.items, counts, strict=True):
-            d = Decision(item.amount, max(0, item.amount - count), reset, name, allowed)
-            if tightest is None or d.remaining < tightest.remaining:
-                tightest = d
+        for (item, name), (count, reset) in zip(items, counts, strict=True):
+            remaining = max(0, item.amount - count)
+            if tightest is None or remaining < tightest.remaining:
+                tightest = Decision(item.amount, remaining, reset, name, allowed)
         return tightest
 
     async def _spend(self, item: RateLimitItem, workspace_id: str, cost: int, now: float) -> tuple[int, int]:
@@ -144,21 +152,25 @@ async def spend_rate(request: Request, workspace_id: str, cost: int) -> None:
     """Spend ``cost`` units of the workspace's budget for this request (once: a request that runs
     again after a stale catalog or a conflict is not charged twice); 429 ``RATE_LIMITED`` when a
     window is spent. The standing is kept for ``with_rate_headers``."""
-    if getattr(request.state, "rate", None) is not None:
+    state = request.scope.setdefault("state", {})  # request.state's values
+    if state.get("rate") is not None:
         return
     decision = await request.app.state.limiter.hit(workspace_id, cost)
     if decision is None:
         return
-    request.state.rate = decision
+    state["rate"] = decision
     if not decision.allowed:
         metrics.rate_limited(decision.window)
         raise decision.refusal()
 
 
 def with_rate_headers(request: Request, response: Response) -> Response:
-    """``response`` with the rate-limit headers of its request, when it spent some budget."""
-    rate = getattr(request.state, "rate", None)
+    """``response`` with the rate-limit headers of its request, when it spent some budget (each
+    one the response does not have already)."""
+    state = request.scope.get("state")
+    rate = state.get("rate") if state is not None else None
     if rate is not None:
-        for name, value in rate.headers().items():
-            response.headers.setdefault(name, value)
+        raw = response.raw_headers
+        present = {name for name, _ in raw}
+        raw.extend(header for header in rate.raw_headers() if header[0] not in present)
     return response

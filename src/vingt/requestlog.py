@@ -20,7 +20,6 @@ from contextvars import ContextVar
 from typing import Any
 
 import orjson
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vingt import metrics
@@ -100,15 +99,20 @@ class RequestLog:
 
         started_response = False
         counted = False
+        template: str | None = None
 
         def count() -> float:
             # counted under the template of the route that served it; a path no route serves
             # under one name, so that what clients send cannot multiply the series
-            nonlocal counted
+            nonlocal counted, template
             seconds = time.perf_counter() - started
             if not counted:
                 counted = True
-                route = route_template(scope["path"]) if scope.get("route") is not None else metrics.UNMATCHED
+                if scope.get("route") is not None:
+                    template = route_template(scope["path"])
+                    route = template
+                else:
+                    route = metrics.UNMATCHED
                 metrics.observe_request(route, scope["method"], status, seconds)
             return seconds
 
@@ -117,7 +121,7 @@ class RequestLog:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 started_response = True
-                MutableHeaders(scope=message).append("X-Request-Id", request_id)
+                message["headers"] = [*message.get("headers", ()), (b"x-request-id", request_id.encode("latin-1"))]
             elif not message.get("more_body", False):
                 count()  # before the client can have the whole answer (and scrape the metrics)
             await send(message)
@@ -138,14 +142,17 @@ class RequestLog:
         finally:
             REQUEST_ID.reset(token)
             seconds = count()
-            route = route_template(scope["path"])
             if log.isEnabledFor(logging.INFO):
                 state: dict[str, Any] = scope.get("state") or {}
-                log.info("request", extra={"request": {
-                    "method": scope["method"], "route": route, "status": status,
-                    "durationMs": round(seconds * 1000, 1),
-                    "workspaceId": state.get("workspace_id"), "requestId": request_id,
-                }})
+                # the record made as ``log.info`` makes it, less the look up the stack for the
+                # caller's file and line, which no formatter of this log shows
+                log.handle(log.makeRecord(log.name, logging.INFO, "(unknown file)", 0, "request", (), None, extra={
+                    "request": {
+                        "method": scope["method"], "route": template or route_template(scope["path"]),
+                        "status": status, "durationMs": round(seconds * 1000, 1),
+                        "workspaceId": state.get("workspace_id"), "requestId": request_id,
+                    },
+                }))
 
 
 async def _send_error(send: Send, code: str, message: str) -> None:
