@@ -1,4 +1,10 @@
-"""The ``webhookDelivery`` and ``webhookAttempt`` tables, and the outbox rows they are made from.
+"""The ``webhookDelivery``, ``webhookAttempt`` and ``webhookLease`` tables, and the outbox rows
+they are made from.
+
+On PostgreSQL the deliveries a fan-out sends at once are written once, with their first attempt
+(``record_first_outcomes``); until then one ``webhookLease`` row per batch stands for them, and
+a lease that expires (its process died) gives them back as due deliveries (``recover_leases``, in
+every claim of due deliveries). SQLite writes them at fan-out and updates them after the attempt.
 
 Claiming is exclusive between processes. Events are fanned out by one process at a time (on
 PostgreSQL a transaction-scoped advisory lock, tried, not waited for; on SQLite the write

@@ -11,7 +11,8 @@ Each turn it
 2. **sends**: claims the deliveries that are due (leasing them for three attempt timeouts), POSTs
    them concurrently, and records every attempt and the delivery's next state in one transaction
    per batch. The deliveries a fan-out makes while there is room in flight are made leased and
-   sent at once; due deliveries are claimed when a fan-out left some waiting for room, and every
+   sent at once (on PostgreSQL written only with their first attempt, a lease row per batch
+   standing for them until then); due deliveries are claimed when a fan-out left some waiting for room, and every
    ``VINGT_WEBHOOK_POLL_SECONDS`` otherwise.
 
 A failed attempt is retried after ``VINGT_WEBHOOK_RETRY_BASE_SECONDS`` (default 10), the delay
