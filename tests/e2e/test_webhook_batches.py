@@ -14,13 +14,13 @@ import orjson
 import pytest
 
 from conftest import pg_database, with_db
-from vingt.db import system_queries
+from vingt.db import deliveries, system_queries
 from vingt.db.database import Database, Stats
 from vingt.db.migrate import upgrade
 from vingt.db.url import parse_database_url
 from vingt.db.webhooks import WebhookStore
 from vingt.settings import Settings
-from vingt.sql.dialect import dialect_for
+from vingt.sql.dialect import dialect_for, iso_ms
 from vingt.webhooks import dispatcher as dispatching
 from vingt.workspaces import create_workspace
 from webhook_receiver import Receiver
@@ -111,3 +111,48 @@ def test_a_fan_out_and_its_attempts_cost_statements_per_batch_not_per_event(
     for path in ("/one", "/two"):
         got = [r.event_id for r in receiver.at(path) if r.event_id in sent]
         assert sorted(got) == sorted(sent)  # each event once per webhook
+
+
+def test_a_lease_left_by_a_dead_process_gives_its_deliveries_back(
+    url: str, receiver: Receiver, workspace_id: str
+) -> None:
+    """The deliveries a fan-out sends at once are leased: on PostgreSQL they are written only with
+    their first attempt, their batch's lease standing for them until then; SQLite writes them at
+    fan-out, due when the lease expires. A process that dies before recording them (here: its
+    batches cancelled before they ran) leaves the lease, and once it has expired the next claim
+    gives them back pending and due, each once, whichever process claims first."""
+    once = url.startswith("postgresql")
+    rows = event_rows(workspace_id, 3)
+    ids = ", ".join(f"'{r[0]}'" for r in rows)
+
+    async def run(db: Database) -> None:
+        dialect = dialect_for(db.kind)
+        async with db.transaction() as conn:
+            await system_queries.insert_events(conn, dialect, rows)
+        d = dispatching.Dispatcher(db, dialect, Settings(database_url=url, webhook_allow_private_targets=True))
+        assert await d.fan_out() == 3
+        for task in d._batches:
+            task.cancel()  # the process dies: nothing sent, nothing recorded
+        await asyncio.wait(d._batches)
+        written = f'SELECT count(*) FROM "webhookDelivery" WHERE "eventId" IN ({ids})'
+        assert await db.fetch(written) == [(0 if once else 6,)]
+        assert await db.fetch('SELECT count(*) FROM "webhookLease"') == [(1 if once else 0,)]
+
+        now = dispatching.now_utc()
+        async with db.transaction() as conn:  # before the lease expires: nothing is due
+            assert [x for x in await deliveries.claim_due(conn, dialect, iso_ms(now), iso_ms(now), 50)
+                    if x.event_id in {r[0] for r in rows}] == []
+        later = now + 2 * d.lease
+        async with db.transaction() as conn:
+            due = await deliveries.claim_due(conn, dialect, iso_ms(later), iso_ms(later + d.lease), 50)
+        mine = [x for x in due if x.event_id in {r[0] for r in rows}]
+        assert len(mine) == 6 and {(x.status, x.attempts) for x in mine} == {("pending", 0)}
+        assert len({(x.event_id, x.webhook_id) for x in mine}) == 6
+        async with db.transaction() as conn:  # a second claim (another process) finds them leased
+            again = await deliveries.claim_due(conn, dialect, iso_ms(later), iso_ms(later + d.lease), 50)
+        assert [x for x in again if x.event_id in {r[0] for r in rows}] == []
+        assert await db.fetch('SELECT count(*) FROM "webhookLease"') == [(0,)]
+        assert await db.fetch(written) == [(6,)]
+        await d.stop()
+
+    with_db(url, run)

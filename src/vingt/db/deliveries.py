@@ -1,4 +1,10 @@
-"""The ``webhookDelivery`` and ``webhookAttempt`` tables, and the outbox rows they are made from.
+"""The ``webhookDelivery``, ``webhookAttempt`` and ``webhookLease`` tables, and the outbox rows
+they are made from.
+
+On PostgreSQL the deliveries a fan-out sends at once are written once, with their first attempt
+(``record_first_outcomes``); until then one ``webhookLease`` row per batch stands for them, and
+a lease that expires (its process died) gives them back as due deliveries (``recover_leases``, in
+every claim of due deliveries). SQLite writes them at fan-out and updates them after the attempt.
 
 Claiming is exclusive between processes. Events are fanned out by one process at a time (on
 PostgreSQL a transaction-scoped advisory lock, tried, not waited for; on SQLite the write
@@ -34,11 +40,16 @@ E = system.event
 W = system.webhook
 D = system.webhook_delivery
 A = system.webhook_attempt
+L = system.webhook_lease
 
 DELIVERY_COLUMNS = ("id", "workspaceId", "webhookId", "eventId", "eventName", "status", "attempts", "nextAttemptAt",
                     "eventDate", "createdAt", "updatedAt")
 ATTEMPT_COLUMNS = ("id", "deliveryId", "attemptedAt", "durationMs", "statusCode", "error", "response")
 OUTCOME_PARAMS = ("status", "nextAttemptAt", "updatedAt", "id")
+# a delivery written once with its first attempt: the delivery's columns, then the attempt's
+FIRST_COLUMNS = DELIVERY_COLUMNS + ("attemptId", "attemptedAt", "durationMs", "statusCode", "error", "response")
+# what a lease keeps of each of its deliveries (``webhookLease.deliveries``)
+LEASED_COLUMNS = ("id", "workspaceId", "webhookId", "eventId", "eventName", "createdAt")
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,9 @@ class Due:
     webhook_deleted: bool
     # workspaceId, objectMetadataId, objectName, action, before, after, updatedFields, recordId, apiKeyId
     event: tuple[Any, ...] | None
+    # of a leased delivery not written yet (``record_first_outcomes`` writes it)
+    workspace_id: str = ""
+    event_name: str = ""
 
 
 # ---- fan-out: undispatched events → deliveries ---------------------------------------------------
@@ -178,6 +192,31 @@ async def insert_deliveries(conn: Connection, dialect: Dialect, rows: list[Seque
     await execute_rows(conn, sql, rows)
 
 
+async def insert_leases(conn: Connection, rows: list[Sequence[Any]]) -> None:
+    """Leases of deliveries not written yet (PostgreSQL): ``(id, leasedUntil, [deliveries in
+    LEASED_COLUMNS order])``, one statement."""
+    if rows:
+        await conn.execute(_pg_insert(L.name, ("id", "leasedUntil", "deliveries")), [rows])
+
+
+# the deliveries of expired leases (their process died before recording their first attempt)
+# written pending and due, but for those it did record; the leases deleted (a lease another
+# process is recovering is waited for, then found gone)
+_PG_RECOVER = f"""
+WITH gone AS (DELETE FROM "{L.name}" WHERE "leasedUntil" <= $1 RETURNING "deliveries")
+INSERT INTO "{D.name}" ({_quoted(DELIVERY_COLUMNS)})
+SELECT r->>0, r->>1, r->>2, r->>3, r->>4, 'pending', 0, $1, r->>5, r->>5, $1
+FROM gone, json_array_elements(gone."deliveries"::json) AS r
+ON CONFLICT ("id") DO NOTHING
+"""
+
+
+async def recover_leases(conn: Connection, dialect: Dialect, now: str) -> None:
+    """Leases expired at ``now`` give their unrecorded deliveries back as due (PostgreSQL)."""
+    if dialect.name == "postgresql":
+        await conn.execute(_PG_RECOVER, [now])
+
+
 def _mark_dispatched_sql(dialect: Dialect) -> str:
     def build() -> Any:
         zero: Any = sa.literal_column("0")
@@ -221,6 +260,7 @@ async def claim_due(conn: Connection, dialect: Dialect, now: str, lease_until: s
     """The pending deliveries due at ``now``, oldest due first, leased until ``lease_until``
     (a process that dies holding them leaves them due again then)."""
     await index_scans_only(conn, dialect)
+    await recover_leases(conn, dialect, now)
     stmt = (
         sa.select(*_DUE_COLUMNS)
         .select_from(_joined())
@@ -297,6 +337,29 @@ async def record_outcomes(db: Database, dialect: Dialect, attempts: list[Sequenc
             ),
             OUTCOME_PARAMS,
         ), outcomes)
+
+
+_PG_FIRST_OUTCOMES = f"""
+WITH v AS (
+    {_pg_rows(FIRST_COLUMNS)}
+), made AS (
+    INSERT INTO "{D.name}" ({_quoted(DELIVERY_COLUMNS)}) SELECT {_quoted(DELIVERY_COLUMNS)} FROM v
+), attempted AS (
+    INSERT INTO "{A.name}" ({_quoted(ATTEMPT_COLUMNS)})
+    SELECT "attemptId", "id", "attemptedAt", "durationMs", "statusCode", "error", "response" FROM v
+)
+DELETE FROM "{L.name}" WHERE "id" = $2
+"""
+
+
+async def record_first_outcomes(db: Database, lease_id: str, rows: list[Sequence[Any]]) -> None:
+    """The deliveries of a lease written once each, in their state after their first attempt,
+    with that attempt (``FIRST_COLUMNS`` order), and the lease deleted: one statement
+    (PostgreSQL), committed without waiting for the WAL flush as ``record_outcomes``. Were it
+    lost, the lease would still be there: its deliveries are written due when it expires."""
+    async with db.transaction() as conn:
+        await conn.execute("SET LOCAL synchronous_commit TO OFF")
+        await conn.execute(_PG_FIRST_OUTCOMES, [rows, lease_id])
 
 
 async def fail_pending(conn: Connection, dialect: Dialect, now: str, *, webhook_id: str | None = None,

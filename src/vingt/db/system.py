@@ -218,3 +218,18 @@ webhook_attempt = sa.Table(
     sa.Column("response", sa.Text),
     sa.Index("IDX_webhook_attempt_delivery", "deliveryId", "attemptedAt"),
 )
+
+# The deliveries a fan-out made to be sent at once (PostgreSQL), one row per batch: they are not
+# in ``webhookDelivery`` until their first attempt is recorded, which writes each once, in its
+# state after the attempt, and deletes the lease in the same statement. ``deliveries`` is a JSON
+# array of ``[id, workspaceId, webhookId, eventId, eventName, createdAt]``. A lease still here at
+# ``leasedUntil`` belongs to a process that died before recording its attempts: the next claim of
+# due deliveries writes those not recorded as pending and due (at least once, never lost).
+webhook_lease = sa.Table(
+    "webhookLease",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("leasedUntil", sa.Text, nullable=False),
+    sa.Column("deliveries", sa.Text, nullable=False),
+    sa.Index("IDX_webhook_lease_until", "leasedUntil"),
+)

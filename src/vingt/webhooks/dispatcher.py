@@ -11,7 +11,8 @@ Each turn it
 2. **sends**: claims the deliveries that are due (leasing them for three attempt timeouts), POSTs
    them concurrently, and records every attempt and the delivery's next state in one transaction
    per batch. The deliveries a fan-out makes while there is room in flight are made leased and
-   sent at once; due deliveries are claimed when a fan-out left some waiting for room, and every
+   sent at once (on PostgreSQL written only with their first attempt, a lease row per batch
+   standing for them until then); due deliveries are claimed when a fan-out left some waiting for room, and every
    ``VINGT_WEBHOOK_POLL_SECONDS`` otherwise.
 
 A failed attempt is retried after ``VINGT_WEBHOOK_RETRY_BASE_SECONDS`` (default 10), the delay
@@ -122,6 +123,9 @@ class Dispatcher:
         self._task: asyncio.Task[None] | None = None
         self._batches: set[asyncio.Task[None]] = set()
         self._stopping = False
+        # PostgreSQL: the deliveries sent at once are written once, after their first attempt
+        # (under a lease until then); SQLite writes them at fan-out and updates them after it
+        self.record_once = dialect.name == "postgresql"
 
     # ---- life ---------------------------------------------------------------------------------
 
@@ -213,18 +217,28 @@ class Dispatcher:
             matched = [(e, hook) for e in events for hook, ops in by_workspace.get(e.workspace_id, ())
                        if operations.matches(ops, e.name)]
             for (e, hook), delivery_id in zip(matched, new_ids(len(matched)), strict=True):
-                due_at = now
                 if len(direct) < room:
                     direct.append(deliveries.Due(delivery_id, hook.id, e.id, "pending", 0, now, now, hook.target_url,
-                                                 hook.secret, False, e.data))
+                                                 hook.secret, False, e.data, e.workspace_id, e.name))
+                    if self.record_once:
+                        continue  # written after its first attempt, under the batch's lease until then
                     due_at = leased
+                else:
+                    due_at = now
                 rows.append((delivery_id, e.workspace_id, hook.id, e.id, e.name, "pending", 0, due_at, now, now, now))
+            batches = [direct[i : i + SEND_BATCH] for i in range(0, len(direct), SEND_BATCH)]
+            leases: list[str | None] = [*new_ids(len(batches))] if self.record_once else [None] * len(batches)
             await deliveries.insert_deliveries(conn, self.dialect, rows)
+            if self.record_once:
+                await deliveries.insert_leases(conn, [
+                    (lease, leased, [(d.id, d.workspace_id, d.webhook_id, d.event_id, d.event_name, now) for d in batch])
+                    for lease, batch in zip(leases, batches, strict=True)
+                ])
             await deliveries.mark_dispatched(conn, self.dialect, events, now)
-        if len(rows) > len(direct):
+        if len(matched) > len(direct):
             self._claim_at = 0.0  # some are due now, for a claim when there is room
-        for i in range(0, len(direct), SEND_BATCH):
-            self._start_batch(direct[i : i + SEND_BATCH])
+        for lease, batch in zip(leases, batches, strict=True):
+            self._start_batch(batch, lease)
         return len(events)
 
     # ---- attempts -------------------------------------------------------------------------------
@@ -243,8 +257,8 @@ class Dispatcher:
             self._start_batch(due)
         return len(due)
 
-    def _start_batch(self, due: list[deliveries.Due]) -> None:
-        task = asyncio.get_running_loop().create_task(self._send_batch(due))
+    def _start_batch(self, due: list[deliveries.Due], lease: str | None = None) -> None:
+        task = asyncio.get_running_loop().create_task(self._send_batch(due, lease))
         self._batches.add(task)
         task.add_done_callback(self._batch_done)
 
@@ -256,9 +270,13 @@ class Dispatcher:
         if time.monotonic() >= self._claim_at:
             self._wake.set()  # deliveries wait, due, for the room this batch leaves
 
-    async def _send_batch(self, due: list[deliveries.Due]) -> None:
+    async def _send_batch(self, due: list[deliveries.Due], lease: str | None = None) -> None:
         """Attempt ``due`` concurrently (each event's body part serialised once for all its
-        webhooks) and record every outcome at once."""
+        webhooks) and record every outcome at once. ``lease``: the deliveries are not written yet
+        (a fan-out's, on PostgreSQL); each is written once, with its first attempt."""
+        if lease is not None:
+            await self._send_first(due, lease)
+            return
         impossible = sorted(d.id for d in due if d.webhook_deleted or d.event is None)
         prepared: dict[str, payload.Prepared] = {}
         for d in due:
@@ -273,6 +291,22 @@ class Dispatcher:
         if impossible:
             async with self.db.transaction() as conn:
                 await deliveries.fail_pending(conn, self.dialect, iso_ms(now_utc()), ids=impossible)
+
+    async def _send_first(self, due: list[deliveries.Due], lease: str) -> None:
+        prepared: dict[str, payload.Prepared] = {}
+        for d in due:
+            if d.event_id not in prepared:
+                assert d.event is not None
+                prepared[d.event_id] = payload.prepare(payload.EventData(d.event_id, *d.event))
+        results = await asyncio.gather(*(
+            self.attempt(d, prepared[d.event_id], attempt_id) for d, attempt_id in zip(due, new_ids(len(due)), strict=True)
+        ))
+        rows: list[Sequence[Any]] = [
+            (d.id, d.workspace_id, d.webhook_id, d.event_id, d.event_name, state[0], 1, state[1], d.event_date,
+             d.created_at, state[2], a[0], *a[2:])
+            for d, (a, state) in zip(due, results, strict=True)
+        ]
+        await deliveries.record_first_outcomes(self.db, lease, rows)
 
     def next_state(self, d: deliveries.Due, ok: bool, now: float) -> tuple[str, str | None]:
         """A delivery's status and next due time after an attempt that ended at ``now``
