@@ -176,6 +176,16 @@ async def drop_database(admin_dsn: str, name: str) -> None:
         await conn.close()
 
 
+async def vacuum(dsn: str) -> None:
+    """``VACUUM ANALYZE`` of the whole database: what autovacuum would do between scenarios (a
+    server may run with it off, and then each scenario's writes would slow down the next)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("VACUUM ANALYZE")
+    finally:
+        await conn.close()
+
+
 async def workspace_info(dsn: str, workspace_id: str) -> tuple[str, str, str]:
     """(schema, API key name, PostgreSQL version)."""
     conn = await asyncpg.connect(dsn)
@@ -704,6 +714,7 @@ def main() -> int:
         rows: list[tuple[str, Result, Result]] = []
         for name in scenario_names:
             sc = scenarios[name]
+            asyncio.run(vacuum(dsn))  # every scenario starts without the dead rows of the one before
             # rounds alternate the two servers so that both see the same drift of a shared
             # machine; each server's median round is reported
             measured: dict[str, list[Result]] = {"vingt": [], "baseline": []}

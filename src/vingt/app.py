@@ -174,18 +174,22 @@ async def metrics_endpoint(request: Request) -> Response:
 
 
 class App(Starlette):
-    """Starlette, whose REST catch-all (``/rest/{path}``, the records' routes) is reached without
-    its routing: a request the catch-all serves (every method it takes, under ``/rest/`` and on
-    no path another route serves) goes through the same request log and URL bounds as the
-    others (``RequestBounds.refusal``, before the route is known), then to ``rest_endpoint``:
-    without Starlette's exception middleware (nothing leaves ``rest_endpoint`` as an exception
-    it would handle), its router's walk of every route, or ``request_response``'s wrappers. The
-    server error middleware stays outermost, as for the others. Any other request (other paths
-    and methods, a ``root_path``) takes the middleware stack."""
+    """Starlette, whose hot routes — the REST catch-all (``/rest/{path}``, the records' routes)
+    and ``/graphql`` — are reached without its routing: a request one of them serves (every
+    method it takes; for the catch-all, under ``/rest/`` and on no path another route serves)
+    goes through the same request log and URL bounds as the others (``RequestBounds.refusal``,
+    before the route is known), then to its endpoint: without Starlette's exception middleware
+    (nothing leaves these endpoints as an exception it would handle), its router's walk of every
+    route, or ``request_response``'s wrappers. The server error middleware stays outermost, as
+    for the others. Any other request (other paths and methods, a ``root_path``) takes the
+    middleware stack."""
 
     def __init__(self, *, bounds: tuple[int, int], **kwargs: Any):
         super().__init__(**kwargs)
         self.rest_route: Route | None = None
+        self.graphql_route = next(
+            (r for r in self.router.routes if isinstance(r, Route) and r.endpoint is core_graphql.endpoint), None
+        )
         # the exact paths, and the prefixes of the mounts, of the routes before the catch-all
         claimed: set[str] = set()
         mounted: list[str] = []
@@ -202,39 +206,46 @@ class App(Starlette):
         self.claimed = frozenset(claimed)
         self.mounted = tuple(mounted)
         self.rest_methods = frozenset(self.rest_route.methods or ()) if self.rest_route else frozenset()
-        self.bounds = RequestBounds(self._rest, *bounds)
-        self.rest_stack = ServerErrorMiddleware(requestlog.RequestLog(self._rest), debug=self.debug)
+        self.graphql_methods = frozenset(self.graphql_route.methods or ()) if self.graphql_route else frozenset()
+        self.bounds = RequestBounds(self._direct, *bounds)
+        self.direct_stack = ServerErrorMiddleware(requestlog.RequestLog(self._direct), debug=self.debug)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] == "http"
-            and self.rest_route is not None
-            and scope["method"] in self.rest_methods
-            and not scope.get("root_path")
-            and scope["path"].startswith("/rest/")
-            and scope["path"] not in self.claimed
-            and not scope["path"].startswith(self.mounted)
-        ):
-            match = self.rest_route.path_regex.match(get_route_path(scope))
-            if match is not None:
+        if scope["type"] == "http" and not scope.get("root_path"):
+            path, method = scope["path"], scope["method"]
+            if path == "/graphql" and method in self.graphql_methods:
                 scope["app"] = self
-                scope["rest_path"] = match.group("path")
-                await self.rest_stack(scope, receive, send)
+                scope["direct"] = (self.graphql_route, {})
+                await self.direct_stack(scope, receive, send)
                 return
+            if (
+                self.rest_route is not None
+                and method in self.rest_methods
+                and path.startswith("/rest/")
+                and path not in self.claimed
+                and not path.startswith(self.mounted)
+            ):
+                match = self.rest_route.path_regex.match(get_route_path(scope))
+                if match is not None:
+                    scope["app"] = self
+                    scope["direct"] = (self.rest_route, {"path": match.group("path")})
+                    await self.direct_stack(scope, receive, send)
+                    return
         await super().__call__(scope, receive, send)
 
-    async def _rest(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """What ``RequestBounds``, the router, the route and ``request_response`` did for
-        ``rest_endpoint``."""
+    async def _direct(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """What ``RequestBounds``, the router, the route and ``request_response`` did for a hot
+        route's endpoint."""
         refusal = self.bounds.refusal(scope)
         if refusal is not None:
             await error_response(refusal)(scope, receive, send)
             return
+        route, params = scope.pop("direct")
         scope.setdefault("router", self.router)
-        scope["route"] = self.rest_route
-        scope["endpoint"] = rest_endpoint
-        scope["path_params"] = {"path": scope.pop("rest_path")}
-        response = await rest_endpoint(Request(scope, receive, send))
+        scope["route"] = route
+        scope["endpoint"] = route.endpoint
+        scope["path_params"] = params
+        response = await route.endpoint(Request(scope, receive, send))
         await response(scope, receive, send)
 
 

@@ -1,4 +1,4 @@
-"""The REST catch-all's requests reach ``rest_endpoint`` without Starlette's routing
+"""The REST catch-all's requests, and ``/graphql``'s, reach their endpoint without Starlette's routing
 (``vingt.app.App``): they still pass the request log, the metrics and the URL bounds, and the
 requests it does not take (other methods, the paths of other routes under ``/rest``) are answered
 by the routes as before."""
@@ -61,3 +61,19 @@ def test_what_the_catch_all_does_not_take_is_routed_as_before(api: Api, app_clie
     assert r.status_code == 200 and r.json()["openapi"].startswith("3.")
     r = api.post("/rest/open-api/core", json={})  # the catch-all's 405 for it, as before
     assert_error(r, 405, "METHOD_NOT_ALLOWED")
+
+
+def test_graphql_requests_take_the_same_front(api: Api, app_client: TestClient) -> None:
+    app = app_client.app
+    assert isinstance(app, App) and app.graphql_route is not None and "POST" in app.graphql_methods
+    before = metrics(app_client)
+    r = api.post("/graphql", json={"query": "{ __typename }"}, headers={"X-Request-Id": "gql-1"})
+    assert r.status_code == 200 and r.json() == {"data": {"__typename": "Query"}}
+    assert r.headers["X-Request-Id"] == "gql-1"
+    query = "&".join(f"p{i}=1" for i in range(101))
+    assert_error(api.get(f"/graphql?{query}"), 400, "TOO_MANY_PARAMETERS")
+    r = api.request("DELETE", "/graphql")  # a method the route does not take: the router's 405
+    assert_error(r, 405, "METHOD_NOT_ALLOWED")
+    after = metrics(app_client)
+    assert requests(after, "/graphql", "POST", 200) - requests(before, "/graphql", "POST", 200) == 1
+    assert requests(after, "unmatched", "GET", 400) - requests(before, "unmatched", "GET", 400) == 1
